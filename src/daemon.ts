@@ -16,8 +16,8 @@ export interface Daemon {
 /** Migrates the database, then receives mail on SMTP and stores each one before replying. */
 export async function startDaemon(deps: { config: Config; logger: Logger; db: Database }): Promise<Daemon> {
   const { config, logger, db } = deps;
-  await migrate(db.pool, config.dbSchema, logger);
-  const smtp = createSmtpReceiver({ config, logger, sink: (mail) => ingestMail(db.pool, mail) });
+  await migrate(db.pool, db.schema, logger);
+  const smtp = createSmtpReceiver({ config, logger, sink: (mail) => ingestMail(db, mail) });
   const address = await smtp.start();
   let stopping: Promise<void> | undefined;
   return {

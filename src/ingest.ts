@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
-import type pg from 'pg';
 import { insertMessage, type MessageStatus } from './db/messages.js';
+import type { Database } from './db/pool.js';
 import type { ReceivedMail } from './smtp/server.js';
 
 /** Why a stored mail has no event yet, until templates are matched. */
@@ -10,7 +10,7 @@ const NOT_MATCHED = 'no template matched: template matching is not enabled in th
  * Stores one received mail in a single statement (so in one transaction): raw bytes, envelope,
  * Message-ID and subject. Mail whose MIME cannot be parsed is kept as `invalid`, never dropped.
  */
-export async function ingestMail(pool: pg.Pool, mail: ReceivedMail): Promise<{ id: string; status: MessageStatus }> {
+export async function ingestMail(db: Pick<Database, 'pool' | 'schema'>, mail: ReceivedMail): Promise<{ id: string; status: MessageStatus }> {
   let subject: string | null = null;
   let messageId: string | null = null;
   let status: MessageStatus = 'unmatched';
@@ -23,6 +23,6 @@ export async function ingestMail(pool: pg.Pool, mail: ReceivedMail): Promise<{ i
     status = 'invalid';
     detail = `the MIME structure could not be parsed: ${(err as Error).message}`;
   }
-  const id = await insertMessage(pool, { ...mail, subject, messageId, status, detail });
+  const id = await insertMessage(db.pool, db.schema, { ...mail, subject, messageId, status, detail });
   return { id, status };
 }

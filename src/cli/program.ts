@@ -64,7 +64,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       const config = configOf(cmd, io, { logLevel: 'warn' });
       await withDatabase(config, io, async (database, logger) => {
-        const { applied, current } = await migrate(database.pool, config.dbSchema, logger);
+        const { applied, current } = await migrate(database.pool, database.schema, logger);
         io.stdout.write(applied.length ? `applied ${applied.length} migration(s); now at version ${current}\n` : `up to date at version ${current}\n`);
       });
     });
@@ -76,7 +76,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .action(async (sql: string, opts: { format: OutputFormat }, cmd: Command) => {
       const config = configOf(cmd, io, { logLevel: 'warn' });
       await withDatabase(config, io, async (database) => {
-        const result = await runReadOnlyQuery(database.pool, sql).catch((err: unknown) => {
+        const result = await runReadOnlyQuery(database.pool, database.schema, sql).catch((err: unknown) => {
           throw new UserError('QUERY_FAILED', `query failed: ${(err as Error).message}`, { cause: err });
         });
         io.stdout.write(formatRows(result, opts.format));

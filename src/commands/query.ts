@@ -11,10 +11,11 @@ export interface QueryResult {
  * The extended protocol admits a single statement, so `COMMIT; DELETE ...` cannot slip out,
  * and the snapshot taken first means the statement cannot switch the transaction to read-write.
  */
-export async function runReadOnlyQuery(pool: pg.Pool, sql: string): Promise<QueryResult> {
+export async function runReadOnlyQuery(pool: pg.Pool, schema: string, sql: string): Promise<QueryResult> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN TRANSACTION READ ONLY');
+    await client.query(`SET LOCAL search_path TO ${schema}`); // unqualified names mean unmacro's tables
     await client.query('SELECT 1');
     const result = await client.query({ text: sql, rowMode: 'array', queryMode: 'extended' } as pg.QueryConfig);
     return { columns: (result.fields ?? []).map((f) => f.name), rows: (result.rows ?? []) as unknown[][] };

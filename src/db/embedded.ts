@@ -109,6 +109,7 @@ export async function initialise(pgdata: string, logger: Logger): Promise<void> 
     throw new UserError('DATA_DIR_INVALID', `${pgdata} exists but is not a database directory; move it away`);
   }
   const staging = `${pgdata}.init-${process.pid}`;
+  await fs.mkdir(path.dirname(pgdata), { recursive: true, mode: 0o700 });
   await fs.rm(staging, { recursive: true, force: true });
   logger.info({ pgdata }, 'creating the embedded database (first start only, takes a few seconds)');
   const started = Date.now();

@@ -16,9 +16,9 @@ export interface NewMessage {
 }
 
 /** Inserts one message and returns its id (a bigint, as text). */
-export async function insertMessage(db: pg.Pool | pg.PoolClient, m: NewMessage): Promise<string> {
+export async function insertMessage(db: pg.Pool | pg.PoolClient, schema: string, m: NewMessage): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO messages (received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, status, detail, raw)
+    `INSERT INTO ${schema}.messages (received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, status, detail, raw)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      RETURNING id`,
     [m.receivedAt, text(m.mailFrom), m.rcptTo.map(text), text(m.remoteAddress), text(m.messageId), text(m.subject), m.raw.length, m.status, text(m.detail), m.raw],

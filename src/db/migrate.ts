@@ -13,6 +13,7 @@ const FILE_NAME = /^(\d+)_([\w-]+)\.sql$/;
 export interface Migration {
   readonly version: number;
   readonly name: string;
+  readonly file: string;
   readonly sql: string;
 }
 
@@ -22,7 +23,7 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
   for (const file of (await fs.readdir(dir)).filter((f) => f.endsWith('.sql'))) {
     const match = FILE_NAME.exec(file);
     if (!match) throw new Error(`migration file ${file} is not named NNN_name.sql`);
-    migrations.push({ version: Number(match[1]), name: match[2] as string, sql: await fs.readFile(`${dir}/${file}`, 'utf8') });
+    migrations.push({ version: Number(match[1]), name: match[2] as string, file, sql: await fs.readFile(`${dir}/${file}`, 'utf8') });
   }
   migrations.sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
@@ -60,11 +61,11 @@ export async function migrate(pool: pg.Pool, schema: string, logger: Logger, dir
         await client.query(`INSERT INTO ${schema}.unmacro_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
         return true;
       }).catch((err: unknown) => {
-        throw new UserError('MIGRATION_FAILED', `migration ${migration.version}_${migration.name} failed: ${(err as Error).message}`, { cause: err });
+        throw new UserError('MIGRATION_FAILED', `migration ${migration.file} failed: ${(err as Error).message}`, { cause: err });
       });
       if (done) {
         applied.push(migration);
-        logger.info({ migration: `${migration.version}_${migration.name}` }, 'migration applied');
+        logger.info({ migration: migration.file }, 'migration applied');
       }
     }
     const { rows } = await client.query<{ max: number | null }>(`SELECT max(version) AS max FROM ${schema}.unmacro_migrations`);

@@ -10,6 +10,11 @@ const IDLE_CLIENT_MS = 30_000;
 /** An open database: one `pg.Pool`, whatever serves it. */
 export interface Database {
   readonly pool: pg.Pool;
+  /**
+   * Schema of unmacro's tables. Queries name it rather than rely on search_path: on the embedded
+   * database every connection shares one session, so another client's SET would reach ours.
+   */
+  readonly schema: string;
   /** `server`, `embedded` (served by this process) or `embedded-client` (served by another). */
   readonly kind: 'server' | 'embedded' | 'embedded-client';
   /** Where the data is, for log lines and messages; never contains a password. */
@@ -40,7 +45,7 @@ export async function openDatabase(
   };
   if (config.databaseUrl) {
     const pool = watch(new pg.Pool({ ...common, connectionString: config.databaseUrl }), logger);
-    return { pool, kind: 'server', location: redactUrl(config.databaseUrl), close: once(() => pool.end()) };
+    return { pool, schema: config.dbSchema, kind: 'server', location: redactUrl(config.databaseUrl), close: once(() => pool.end()) };
   }
   const embedded = await openEmbedded(config.dataDir, {
     exclusive: options.exclusive ?? false,
@@ -50,6 +55,7 @@ export async function openDatabase(
   const pool = watch(new pg.Pool({ ...common, host: embedded.socketDir, user: 'postgres', database: 'postgres' }), logger);
   return {
     pool,
+    schema: config.dbSchema,
     kind: embedded.owned ? 'embedded' : 'embedded-client',
     location: config.dataDir,
     close: once(async () => {

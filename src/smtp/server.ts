@@ -41,6 +41,7 @@ export function createSmtpReceiver(deps: {
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     disableReverseLookup: true,
+    hideENHANCEDSTATUSCODES: false, // the replies carry 4.3.0, 5.3.4, ... as the contract names them
     closeTimeout: CLOSE_TIMEOUT_MS,
     logger: false,
     onData(stream, session, callback) {

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { runCli, startServe } from './support/cli.js';
+import { createTestDatabase, SERVER_URL, type TestDatabase } from './support/database.js';
+import { sendMail } from './support/smtp.js';
+
+let tdb: TestDatabase;
+before(async () => {
+  tdb = await createTestDatabase();
+});
+after(async () => tdb?.drop());
+
+test('--version, --help and usage errors', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const v = await runCli(['--version']);
+  assert.equal(v.code, 0);
+  assert.equal(v.stdout.trim(), version);
+
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
+  for (const command of ['serve', 'db', 'query']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+
+  const unknown = await runCli(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+
+  const badOption = await runCli(['query', '--colour', 'x', 'select 1']);
+  assert.equal(badOption.code, 2);
+  assert.match(badOption.stderr, /unknown option '--colour'/);
+
+  const badFormat = await runCli(['query', '--format', 'xml', 'select 1']);
+  assert.equal(badFormat.code, 2);
+});
+
+test('bad settings exit 1 with one message naming each of them', async () => {
+  const result = await runCli(['serve', '--smtp-port', 'seventy'], { UNMACRO_DB_POOL_SIZE: '0' });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /--smtp-port: "seventy" is not a port number/);
+  assert.match(result.stderr, /UNMACRO_DB_POOL_SIZE: "0" is not a pool size/);
+});
+
+test('db migrate applies the migrations once, then reports the database up to date', async () => {
+  const first = await runCli(['db', 'migrate', ...tdb.flags]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^applied \d+ migration\(s\); now at version \d+$/m);
+  const again = await runCli(['db', 'migrate', ...tdb.flags]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^up to date at version \d+$/m);
+});
+
+test('query prints rows as a table, CSV or JSON, and refuses to write', async () => {
+  const sql = `SELECT 1 AS n, 'a,"b"' AS s, NULL AS nothing`;
+  const table = await runCli(['query', ...tdb.flags, sql]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.equal(table.stdout, 'n | s     | nothing\n--+-------+--------\n1 | a,"b" |\n(1 row)\n');
+
+  const csv = await runCli(['query', ...tdb.flags, '--format', 'csv', sql]);
+  assert.equal(csv.stdout, 'n,s,nothing\r\n1,"a,""b""",\r\n');
+
+  const json = await runCli(['query', ...tdb.flags, '--format', 'json', sql]);
+  assert.deepEqual(JSON.parse(json.stdout), [{ n: 1, s: 'a,"b"', nothing: null }]);
+
+  for (const write of ['DELETE FROM messages', 'COMMIT; DELETE FROM messages', 'SET TRANSACTION READ WRITE']) {
+    const refused = await runCli(['query', ...tdb.flags, write]);
+    assert.equal(refused.code, 1, write);
+    assert.match(refused.stderr, /^unmacro: query failed: /, write);
+  }
+
+  const broken = await runCli(['query', ...tdb.flags, 'SELEC 1']);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /syntax error/);
+});
+
+test('serve stores mail; a second serve on the same data is refused; after kill -9 a restart keeps every row', async () => {
+  const first = await startServe(tdb.flags);
+  const reply = await sendMail(first.smtpPort, { subject: 'stored before the crash', text: 'hello' });
+  assert.equal(reply.code, 250, reply.response);
+
+  // While the daemon runs, commands use its database (on the embedded default: through its socket).
+  const listed = await runCli(['query', ...tdb.flags, '--format', 'json', 'SELECT subject, mail_from FROM messages']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout), [{ subject: 'stored before the crash', mail_from: 'appliance@support.example.com' }]);
+
+  if (!SERVER_URL) {
+    const second = await runCli(['serve', '--smtp-port', '0', ...tdb.flags]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /is in use by another unmacro process/);
+  }
+
+  first.child.kill('SIGKILL');
+  assert.equal((await first.done).signal, 'SIGKILL');
+
+  const restarted = await startServe(tdb.flags);
+  const after = await sendMail(restarted.smtpPort, { subject: 'stored after the restart', text: 'hello again' });
+  assert.equal(after.code, 250, after.response);
+  restarted.child.kill('SIGTERM');
+  const ended = await restarted.done;
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.match(ended.stderr, /"msg":"stopped"/);
+
+  const rows = await runCli(['query', ...tdb.flags, '--format', 'csv', 'SELECT subject FROM messages ORDER BY id']);
+  assert.equal(rows.stdout, 'subject\r\nstored before the crash\r\nstored after the restart\r\n');
+});
