@@ -1,0 +1,39 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { htmlToText, normaliseBody, normaliseSubject, normaliseValue } from '../../src/engine/index.js';
+
+const bodyCases: [string, string, string][] = [
+  ['CRLF and CR line ends', 'a\r\nb\rc\n', 'a\nb\nc'],
+  ['trailing spaces and tabs per line', 'a  \t\nb \n c', 'a\nb\n c'],
+  ['non-breaking spaces', 'a\u00a0b\u202fc\u00a0\n', 'a b c'],
+  ['leading and trailing blank lines', '\n \n\ta\n\n  \n', '\ta'],
+  ['byte order mark', '\ufeffhello', 'hello'],
+  ['inner blank lines kept', 'a\n\n\nb', 'a\n\n\nb'],
+];
+for (const [name, input, output] of bodyCases) {
+  test(`normaliseBody: ${name}`, () => assert.equal(normaliseBody(input), output));
+}
+
+test('normaliseBody is linear on long runs of spaces', () => {
+  const input = `${' '.repeat(2_000_000)}x${' '.repeat(2_000_000)}`;
+  assert.equal(normaliseBody(input).length, 2_000_001);
+});
+
+test('normaliseSubject: folded, runs of spaces, NBSP', () => {
+  assert.equal(normaliseSubject('  [Support]  Session\r\n\tended\u00a0 now '), '[Support] Session ended now');
+});
+
+test('normaliseValue: one-line trimmed, multi-line blank lines, empty and unrendered are null', () => {
+  assert.equal(normaliseValue('  Jane Roe', 'CUSTOMER_NAME', false), 'Jane Roe');
+  assert.equal(normaliseValue('\n\n  code\nmore\n\n', 'SESSION_NOTES', true), '  code\nmore');
+  assert.equal(normaliseValue(' first\nsecond', 'SESSION_NOTES', true), 'first\nsecond');
+  assert.equal(normaliseValue('   ', 'CUSTOMER_NAME', false), null);
+  assert.equal(normaliseValue('%CUSTOMER_NAME%', 'CUSTOMER_NAME', false), null);
+  assert.equal(normaliseValue('\n%SESSION_CHAT%\n', 'SESSION_CHAT', true), null);
+  assert.equal(normaliseValue('%LSID%', 'CUSTOMER_NAME', false), '%LSID%');
+});
+
+test('htmlToText: blocks, links, entities, head and comments dropped', () => {
+  const html = '<html><head><title>x</title><style>p{}</style></head><body><!-- c --><p>Hello&nbsp;<b>Jane</b> &amp; co</p><div>See <a href="https://h/?a=1&amp;b=2">link</a></div>line<br/>two<table><tr><td>a</td><td>b</td></tr></table>&#233;&#x4e2d; 1 &lt; 2</body></html>';
+  assert.equal(normaliseBody(htmlToText(html)), 'Hello Jane & co\n\nSee https://h/?a=1&b=2 link\nline\ntwo\n\na b\n\né中 1 < 2');
+});
