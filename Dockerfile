@@ -12,7 +12,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+COPY templates ./templates
 USER node
-EXPOSE 2525
+EXPOSE 2525 8025
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["serve"]

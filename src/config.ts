@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 
@@ -11,13 +12,34 @@ export interface Config {
   readonly smtpHost: string;
   readonly smtpPort: number;
   readonly smtpMaxBytes: number;
+  /** Client networks allowed to connect (CIDR), for SMTP and, unless httpAllow is set, HTTP. */
+  readonly smtpAllow: readonly string[];
+  /** Accepted envelope recipients (addresses, or `@domain`); empty accepts any. */
+  readonly smtpRecipients: readonly string[];
+  readonly smtpTlsCert: string | undefined;
+  readonly smtpTlsKey: string | undefined;
+  readonly smtpRequireTls: boolean;
+  /** `user:password` pairs for AUTH PLAIN/LOGIN; empty means no AUTH. */
+  readonly smtpUsers: readonly { user: string; password: string }[];
+  readonly smtpAuthInsecure: boolean;
+  readonly smtpMaxClients: number;
+  readonly smtpMaxMessages: number;
+  readonly smtpMaxRecipients: number;
+  readonly smtpSocketTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly httpHost: string;
+  /** undefined: no HTTP receiver. */
+  readonly httpPort: number | undefined;
+  readonly httpMaxBytes: number;
+  readonly httpAllow: readonly string[] | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  readonly retentionDays: number;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export type LogFormat = 'auto' | 'json' | 'pretty';
-export type SettingGroup = 'database' | 'smtp' | 'log';
+export type SettingGroup = 'database' | 'smtp' | 'http' | 'log' | 'retention';
 
 /** One setting: its flag, its environment variable, its default and how to read it. */
 export interface Setting<K extends keyof Config = keyof Config> {
@@ -53,6 +75,49 @@ function oneOf<T extends string>(choices: readonly T[]) {
 
 function nonEmpty(raw: string): { value: string } | { problem: string } {
   return raw.trim() === '' ? { problem: 'must not be empty' } : { value: raw.trim() };
+}
+
+function boolean(raw: string) {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return { value: true };
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return { value: false };
+  return { problem: `${JSON.stringify(raw)} is not true or false` };
+}
+
+function list(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Comma-separated CIDR blocks (`10.0.0.0/8`, `::1/128`) or single addresses. */
+function cidrList(raw: string): { value: string[] } | { problem: string } {
+  const bad = list(raw).filter((entry) => {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = net.isIP(address);
+    if (family === 0 || rest.length > 0) return true;
+    if (prefix === undefined) return false;
+    const bits = Number(prefix);
+    return !/^\d+$/.test(prefix) || bits > (family === 4 ? 32 : 128);
+  });
+  return bad.length > 0 ? { problem: `not CIDR blocks: ${bad.join(', ')} (expected e.g. 127.0.0.0/8,::1/128)` } : { value: list(raw) };
+}
+
+function recipients(raw: string): { value: string[] } | { problem: string } {
+  const entries = list(raw).map((r) => r.toLowerCase());
+  const bad = entries.filter((r) => !/^[^@\s]*@[^@\s]+$/.test(r));
+  return bad.length > 0 ? { problem: `not addresses or @domains: ${bad.join(', ')}` } : { value: entries };
+}
+
+function users(raw: string): { value: { user: string; password: string }[] } | { problem: string } {
+  const pairs = list(raw).map((entry) => {
+    const colon = entry.indexOf(':');
+    return colon > 0 ? { user: entry.slice(0, colon), password: entry.slice(colon + 1) } : undefined;
+  });
+  // Never echo the value: it holds passwords.
+  return pairs.some((p) => !p || p.password === '') ? { problem: 'expected user:password pairs separated by commas' } : { value: pairs as { user: string; password: string }[] };
+}
+
+function optionalPath(raw: string) {
+  return raw.trim() === '' ? { value: undefined } : { value: path.resolve(raw.trim()) };
 }
 
 function databaseUrl(raw: string) {
@@ -117,6 +182,77 @@ export const SETTINGS: readonly Setting[] = [
   define({
     key: 'smtpMaxBytes', group: 'smtp', flag: '--smtp-max-bytes <bytes>', env: 'UNMACRO_SMTP_MAX_BYTES', default: String(25 * MIB),
     description: 'largest message accepted (advertised as SIZE)', parse: integer(1024, 1024 * MIB, 'a size in bytes'),
+  }),
+  define({
+    key: 'smtpAllow', group: 'smtp', flag: '--smtp-allow <cidrs>', env: 'UNMACRO_SMTP_ALLOW', default: '127.0.0.0/8,::1/128',
+    description: 'client networks allowed to connect, comma-separated CIDR blocks; others get 554', parse: cidrList,
+  }),
+  define({
+    key: 'smtpRecipients', group: 'smtp', flag: '--smtp-recipients <list>', env: 'UNMACRO_SMTP_RECIPIENTS', default: '',
+    description: 'accepted recipients (addresses or @domains), comma-separated; others get 550 5.1.1; empty accepts any',
+    parse: recipients,
+  }),
+  define({
+    key: 'smtpTlsCert', group: 'smtp', flag: '--smtp-tls-cert <file>', env: 'UNMACRO_SMTP_TLS_CERT', default: undefined,
+    description: 'PEM certificate (chain) for STARTTLS', parse: optionalPath,
+  }),
+  define({
+    key: 'smtpTlsKey', group: 'smtp', flag: '--smtp-tls-key <file>', env: 'UNMACRO_SMTP_TLS_KEY', default: undefined,
+    description: 'PEM private key for STARTTLS', parse: optionalPath,
+  }),
+  define({
+    key: 'smtpRequireTls', group: 'smtp', flag: '--smtp-require-tls [bool]', env: 'UNMACRO_SMTP_REQUIRE_TLS', default: 'false',
+    description: 'refuse mail until the client has used STARTTLS', parse: boolean,
+  }),
+  define({
+    key: 'smtpUsers', group: 'smtp', flag: '--smtp-users <pairs>', env: 'UNMACRO_SMTP_USERS', default: '',
+    description: 'user:password pairs for AUTH PLAIN/LOGIN, comma-separated; when set, AUTH is required', parse: users,
+  }),
+  define({
+    key: 'smtpAuthInsecure', group: 'smtp', flag: '--smtp-auth-insecure [bool]', env: 'UNMACRO_SMTP_AUTH_INSECURE', default: 'false',
+    description: 'offer AUTH without TLS (passwords in clear text on the wire)', parse: boolean,
+  }),
+  define({
+    key: 'smtpMaxClients', group: 'smtp', flag: '--smtp-max-clients <n>', env: 'UNMACRO_SMTP_MAX_CLIENTS', default: '100',
+    description: 'SMTP connections at once; more get 421', parse: integer(1, 100_000, 'a number of clients'),
+  }),
+  define({
+    key: 'smtpMaxMessages', group: 'smtp', flag: '--smtp-max-messages <n>', env: 'UNMACRO_SMTP_MAX_MESSAGES', default: '1000',
+    description: 'messages on one connection before it must reconnect', parse: integer(1, 1_000_000, 'a number of messages'),
+  }),
+  define({
+    key: 'smtpMaxRecipients', group: 'smtp', flag: '--smtp-max-recipients <n>', env: 'UNMACRO_SMTP_MAX_RECIPIENTS', default: '100',
+    description: 'recipients of one message', parse: integer(1, 10_000, 'a number of recipients'),
+  }),
+  define({
+    key: 'smtpSocketTimeoutMs', group: 'smtp', flag: '--smtp-socket-timeout-ms <ms>', env: 'UNMACRO_SMTP_SOCKET_TIMEOUT_MS', default: '60000',
+    description: 'idle time after which an SMTP connection is closed', parse: integer(1000, 3_600_000, 'a timeout in milliseconds'),
+  }),
+  define({
+    key: 'shutdownTimeoutMs', group: 'smtp', flag: '--shutdown-timeout-ms <ms>', env: 'UNMACRO_SHUTDOWN_TIMEOUT_MS', default: '10000',
+    description: 'how long a stopping daemon waits for mail in flight', parse: integer(0, 600_000, 'a timeout in milliseconds'),
+  }),
+  define({
+    key: 'httpHost', group: 'http', flag: '--http-host <host>', env: 'UNMACRO_HTTP_HOST', default: '127.0.0.1',
+    description: 'address the HTTP receiver listens on', parse: nonEmpty,
+  }),
+  define({
+    key: 'httpPort', group: 'http', flag: '--http-port <port>', env: 'UNMACRO_HTTP_PORT', default: '8025',
+    description: 'HTTP port for POST /events, /healthz and /metrics (0 picks a free one, off disables it)',
+    parse: (raw) => (raw.trim().toLowerCase() === 'off' ? { value: undefined } : integer(0, 65535, 'a port number or off')(raw)),
+  }),
+  define({
+    key: 'httpMaxBytes', group: 'http', flag: '--http-max-bytes <bytes>', env: 'UNMACRO_HTTP_MAX_BYTES', default: String(MIB),
+    description: 'largest request body; larger ones get 413', parse: integer(1024, 64 * MIB, 'a size in bytes'),
+  }),
+  define({
+    key: 'httpAllow', group: 'http', flag: '--http-allow <cidrs>', env: 'UNMACRO_HTTP_ALLOW', default: undefined,
+    description: 'client networks allowed to use HTTP (default: the SMTP allow list); others get 403', parse: cidrList,
+  }),
+  define({
+    key: 'retentionDays', group: 'retention', flag: '--retention-days <days>', env: 'UNMACRO_RETENTION_DAYS', default: '0',
+    description: 'remove the raw bytes of extracted, duplicate and invalid mail older than this (0 keeps them forever)',
+    parse: integer(0, 36_500, 'a number of days'),
   }),
   define({
     key: 'logLevel', group: 'log', flag: '--log-level <level>', env: 'UNMACRO_LOG_LEVEL', default: 'info',

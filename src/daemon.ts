@@ -2,30 +2,72 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import type { Database } from './db/pool.js';
-import { ingestMail } from './ingest.js';
+import { pruneRawMail } from './db/retention.js';
+import { createHttpReceiver, type HttpReceiver } from './http/server.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { loadCatalog } from './pipeline/catalog.js';
+import { ingestMail } from './pipeline/ingest.js';
 import { createSmtpReceiver } from './smtp/server.js';
+
+/** How often the daemon applies the retention setting. */
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
 /** A running daemon. */
 export interface Daemon {
   readonly smtp: AddressInfo;
-  /** Stops intake and waits (bounded) for in-flight mail. The database stays open: its opener closes it. */
+  /** Undefined when the HTTP receiver is off. */
+  readonly http: AddressInfo | undefined;
+  readonly metrics: Metrics;
+  /** Stops intake and waits (bounded) for work in flight. The database stays open: its opener closes it. */
   stop(): Promise<void>;
 }
 
-/** Migrates the database, then receives mail on SMTP and stores each one before replying. */
+/** Migrates the database, loads the templates, then receives mail (SMTP) and events (HTTP). */
 export async function startDaemon(deps: { config: Config; logger: Logger; db: Database }): Promise<Daemon> {
   const { config, logger, db } = deps;
   await migrate(db.pool, db.schema, logger);
-  const smtp = createSmtpReceiver({ config, logger, sink: (mail) => ingestMail(db, mail) });
-  const address = await smtp.start();
-  let stopping: Promise<void> | undefined;
-  return {
-    smtp: address,
-    stop: () =>
-      (stopping ??= (async () => {
-        logger.info('stopping: no new mail, waiting for mail in flight');
-        await smtp.stop();
-      })()),
+  const catalog = await loadCatalog(db, logger);
+  const metrics = createMetrics(db);
+  const smtp = createSmtpReceiver({
+    config,
+    logger,
+    sink: async (mail) => {
+      const result = await ingestMail({ db, templates: catalog.current() }, mail);
+      metrics.mail(result);
+      return result;
+    },
+  });
+  const http: HttpReceiver | undefined = config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics });
+  let retention: NodeJS.Timeout | undefined;
+  const stop = async () => {
+    logger.info('stopping: no new mail or events, waiting for those in flight');
+    await Promise.all([smtp.stop(), http?.stop()]);
+    catalog.stop();
+    clearInterval(retention);
   };
+  try {
+    catalog.start();
+    const smtpAddress = await smtp.start();
+    const httpAddress = await http?.start();
+    retention = config.retentionDays > 0 ? startRetention(config.retentionDays, db, logger) : undefined;
+    let stopping: Promise<void> | undefined;
+    return { smtp: smtpAddress, http: httpAddress, metrics, stop: () => (stopping ??= stop()) };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function startRetention(days: number, db: Database, logger: Logger): NodeJS.Timeout {
+  const log = logger.child({ component: 'retention' });
+  const run = () =>
+    pruneRawMail(db, days).then(
+      (pruned) => pruned > 0 && log.info({ pruned, days }, 'raw mail removed by the retention setting'),
+      (err: unknown) => log.warn({ err }, 'retention run failed; will try again'),
+    );
+  void run();
+  const timer = setInterval(run, RETENTION_INTERVAL_MS);
+  timer.unref();
+  return timer;
 }

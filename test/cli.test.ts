@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, startServe } from './support/cli.js';
 import { createTestDatabase, SERVER_URL, type TestDatabase } from './support/database.js';
+import { compose, render, sessionEndValues, shippedTemplate } from './support/mail.js';
 import { sendMail } from './support/smtp.js';
 
 let tdb: TestDatabase;
@@ -83,7 +87,7 @@ test('serve stores mail; a second serve on the same data is refused; after kill 
   assert.deepEqual(JSON.parse(listed.stdout), [{ subject: 'stored before the crash', mail_from: 'appliance@support.example.com' }]);
 
   if (!SERVER_URL) {
-    const second = await runCli(['serve', '--smtp-port', '0', ...tdb.flags]);
+    const second = await runCli(['serve', '--smtp-port', '0', '--http-port', '0', ...tdb.flags]);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /is in use by another unmacro process/);
   }
@@ -101,4 +105,68 @@ test('serve stores mail; a second serve on the same data is refused; after kill 
 
   const rows = await runCli(['query', ...tdb.flags, '--format', 'csv', 'SELECT subject FROM messages ORDER BY id']);
   assert.equal(rows.stdout, 'subject\r\nstored before the crash\r\nstored after the restart\r\n');
+});
+
+test('the operator flow: register templates, receive mail over SMTP, query the typed view, explain and reprocess', async () => {
+  const workdir = await fs.mkdtemp(path.join(os.tmpdir(), 'unmacro-flow-'));
+  try {
+    const added = await runCli(['template', 'add', ...tdb.flags, 'templates/session-end.tmpl']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /session-end version 1 (added|unchanged)/);
+
+    const daemon = await startServe(tdb.flags);
+    try {
+      const end = shippedTemplate('session-end');
+      const values = sessionEndValues({ LSID: '5D5D5D5D5D5D5D5D5D5D5D5D5D5D5D5D' });
+      assert.equal((await sendMail(daemon.smtpPort, { subject: render(end.subject, values), text: render(end.body, values) })).code, 250);
+
+      // A survey arrives before its template is registered...
+      const survey = shippedTemplate('customer-exit-survey');
+      const answers = { LSID: '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d', LSEQ: '7', EXTERNAL_KEY: '', CUSTOMER_EXIT_SURVEY: 'Rating: 5' };
+      const surveyMail = { subject: render(survey.subject, answers), text: render(survey.body, answers) };
+      assert.equal((await sendMail(daemon.smtpPort, surveyMail)).code, 250);
+      // ...and the running daemon uses a template registered while it runs.
+      assert.equal((await runCli(['template', 'add', ...tdb.flags, 'templates/customer-exit-survey.tmpl'])).code, 0);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      assert.equal((await sendMail(daemon.smtpPort, { ...surveyMail, text: `${surveyMail.text}\n` })).code, 250);
+
+      const view = await runCli(['query', ...tdb.flags, '--format', 'json', `SELECT lsid, lseq, customer_name, end_time FROM session_end WHERE lsid = '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d'`]);
+      assert.equal(view.code, 0, view.stderr);
+      assert.deepEqual(JSON.parse(view.stdout), [{ lsid: '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d', lseq: '22817', customer_name: 'Ana Müller (Finance)', end_time: '2024-12-03T16:10:02.000Z' }]);
+
+      const listed = await runCli(['messages', ...tdb.flags, '--status', 'unmatched', '--format', 'json']);
+      const unmatched = (JSON.parse(listed.stdout) as { id: string; subject: string }[]).filter((m) => m.subject.includes('Customer survey'));
+      assert.equal(unmatched.length, 1, listed.stdout);
+      const shown = await runCli(['messages', 'show', ...tdb.flags, unmatched[0]!.id]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /^message \d+: unmatched/);
+      assert.match(shown.stdout, /it is extracted by customer-exit-survey: run unmacro reprocess/);
+
+      const dry = await runCli(['reprocess', ...tdb.flags, '--dry-run']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /changed 1 \(dry run: nothing was written\)\n {2}unmatched -> duplicate: 1/);
+      const done = await runCli(['reprocess', ...tdb.flags]);
+      assert.match(done.stdout, /unmatched -> duplicate: 1/);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+
+    // template test: a dry run on a mail file.
+    const eml = path.join(workdir, 'survey.eml');
+    const answers = { LSID: '6E6E6E6E6E6E6E6E6E6E6E6E6E6E6E6E', LSEQ: '9', EXTERNAL_KEY: 'INC9', CUSTOMER_EXIT_SURVEY: 'Rating: 4\nComments: ok' };
+    const survey = shippedTemplate('customer-exit-survey');
+    await fs.writeFile(eml, await compose({ subject: render(survey.subject, answers), text: render(survey.body, answers) }));
+    const tested = await runCli(['template', 'test', 'templates/customer-exit-survey.tmpl', eml]);
+    assert.equal(tested.code, 0, tested.stderr);
+    const [result] = JSON.parse(tested.stdout) as { status: string; values: Record<string, string | null>; survey_answers: unknown[] }[];
+    assert.equal(result?.status, 'extracted');
+    assert.equal(result?.values.lsid, '6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e');
+    assert.equal(result?.survey_answers.length, 2);
+    const miss = await runCli(['template', 'test', 'templates/session-end.tmpl', eml]);
+    assert.equal(miss.code, 1);
+    assert.match(miss.stdout, /"nearestTemplate": "session-end"/);
+  } finally {
+    await fs.rm(workdir, { recursive: true, force: true });
+  }
 });

@@ -53,7 +53,7 @@ test('every problem is reported at once, each naming its setting', () => {
 
 test('every setting has a flag and an UNMACRO_ variable (or DATABASE_URL), and its default is valid', () => {
   for (const setting of SETTINGS) {
-    assert.match(setting.flag, /^--[a-z-]+ <[a-z]+>$/);
+    assert.match(setting.flag, /^--[a-z-]+ (<[a-z]+>|\[bool\])$/);
     assert.ok(setting.env === 'DATABASE_URL' || setting.env.startsWith('UNMACRO_'), setting.env);
     if (setting.default !== undefined) assert.ok('value' in setting.parse(setting.default), `default of ${setting.env}`);
   }

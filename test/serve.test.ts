@@ -67,7 +67,7 @@ test('a mail sent by an SMTP client is stored with its envelope and raw bytes be
   assert.ok(row.received_at instanceof Date);
 });
 
-test('while the database is unreachable the sender gets 451 4.3.0, and the daemon recovers by itself', async () => {
+test('while the database is unreachable mail gets 451 4.3.0 and HTTP events 503, and the daemon recovers by itself', async () => {
   const before = await messageCount();
   proxy.cut();
   try {
@@ -75,10 +75,15 @@ test('while the database is unreachable the sender gets 451 4.3.0, and the daemo
     assert.equal(reply.code, 451);
     assert.match(reply.response, /^451 4\.3\.0 /);
     assert.doesNotMatch(reply.response, /terminated|ECONN|connection/i, 'database errors are not shown to the sender');
+    const http = `http://127.0.0.1:${daemon.http?.port}`;
+    const event = await fetch(`${http}/events`, { method: 'POST', body: new URLSearchParams({ event: 'support_conference_begin', lsid: 'ab' }) });
+    assert.equal(event.status, 503, 'the appliance is told to retry');
+    assert.equal((await fetch(`${http}/healthz`)).status, 503);
   } finally {
     proxy.restore();
   }
   assert.equal(await messageCount(), before, 'nothing was written');
+  assert.equal((await fetch(`http://127.0.0.1:${daemon.http?.port}/healthz`)).status, 200);
   const reply = await sendMail(daemon.smtp.port, { subject: 'after the outage', text: 'retried' });
   assert.equal(reply.code, 250);
   assert.equal(await messageCount(), before + 1);

@@ -1,4 +1,4 @@
-import type { QueryResult } from '../commands/query.js';
+import type { QueryResult } from '../db/query.js';
 
 export const FORMATS = ['table', 'csv', 'json'] as const;
 export type OutputFormat = (typeof FORMATS)[number];

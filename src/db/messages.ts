@@ -1,9 +1,20 @@
 import type pg from 'pg';
 
 export type MessageStatus = 'extracted' | 'unmatched' | 'ambiguous' | 'duplicate' | 'invalid';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['extracted', 'unmatched', 'ambiguous', 'duplicate', 'invalid'];
 
-/** A row for `messages`: the raw mail, its envelope and what became of it. */
-export interface NewMessage {
+/** What became of a mail: its status and, when it has one, the template that matched it. */
+export interface MessageOutcome {
+  readonly status: MessageStatus;
+  readonly detail: string | null;
+  readonly templateName: string | null;
+  readonly templateVersion: number | null;
+  readonly alternatives: number | null;
+  readonly duplicateOf?: string | null;
+}
+
+/** A row for `messages`: the raw mail, its envelope, its decoded headers and its outcome. */
+export interface NewMessage extends MessageOutcome {
   readonly receivedAt: Date;
   readonly mailFrom: string | null;
   readonly rcptTo: readonly string[];
@@ -11,22 +22,105 @@ export interface NewMessage {
   readonly messageId: string | null;
   readonly subject: string | null;
   readonly raw: Buffer;
-  readonly status: MessageStatus;
-  readonly detail: string | null;
+  readonly contentHash: Buffer | null;
+  readonly attachments: number;
 }
 
-/** Inserts one message and returns its id (a bigint, as text). */
-export async function insertMessage(db: pg.Pool | pg.PoolClient, schema: string, m: NewMessage): Promise<string> {
+type Db = pg.Pool | pg.PoolClient;
+
+/** Collects statement parameters and returns each one's placeholder, so SQL can be built in pieces. */
+export type Param = (value: unknown) => string;
+
+/** A statement's parameters and the function that adds one. */
+export function parameters(): { values: unknown[]; $: Param } {
+  const values: unknown[] = [];
+  return { values, $: (value) => (values.push(value), `$${values.length}`) };
+}
+
+/** The INSERT of one message; a delivery already stored (same Message-ID and content) inserts nothing. */
+export function messageInsert(schema: string, m: NewMessage, $: Param): string {
+  return `INSERT INTO ${schema}.messages (received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, raw,
+                                   content_hash, attachments, status, detail, template_name, template_version,
+                                   alternatives, duplicate_of, processed_at)
+   VALUES (${$(m.receivedAt)}, ${$(text(m.mailFrom))}, ${$(m.rcptTo.map(text))}, ${$(text(m.remoteAddress))}, ${$(text(m.messageId))},
+           ${$(text(m.subject))}, ${$(m.raw.length)}, ${$(m.raw)}, ${$(m.contentHash)}, ${$(m.attachments)}, ${$(m.status)},
+           ${$(text(m.detail))}, ${$(m.templateName)}, ${$(m.templateVersion)}, ${$(m.alternatives)}, ${$(m.duplicateOf ?? null)}, now())
+   ON CONFLICT (message_id, content_hash) WHERE status <> 'duplicate' DO NOTHING
+   RETURNING id`;
+}
+
+/**
+ * Inserts one message. Resolves with its id, or with undefined when a delivery with the same
+ * Message-ID and content is already stored (the unique index decides, across daemons too).
+ */
+export async function insertMessage(db: Db, schema: string, m: NewMessage): Promise<string | undefined> {
+  const { values, $ } = parameters();
+  const { rows } = await db.query<{ id: string }>(messageInsert(schema, m, $), values);
+  return rows[0]?.id;
+}
+
+/** The stored (non-duplicate) delivery with this Message-ID and content. */
+export async function findDelivery(db: Db, schema: string, messageId: string, contentHash: Buffer): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO ${schema}.messages (received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, status, detail, raw)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     RETURNING id`,
-    [m.receivedAt, text(m.mailFrom), m.rcptTo.map(text), text(m.remoteAddress), text(m.messageId), text(m.subject), m.raw.length, m.status, text(m.detail), m.raw],
+    `SELECT id FROM ${schema}.messages WHERE message_id = $1 AND content_hash = $2 AND status <> 'duplicate'`,
+    [text(messageId), contentHash],
   );
-  return (rows[0] as { id: string }).id;
+  return rows[0]?.id;
+}
+
+/** Records a new outcome for a stored message (after reprocessing, or when its event proved a duplicate). */
+export async function updateOutcome(db: Db, schema: string, id: string, o: MessageOutcome): Promise<void> {
+  await db.query(
+    `UPDATE ${schema}.messages
+        SET status = $2, detail = $3, template_name = $4, template_version = $5, alternatives = $6, duplicate_of = $7, processed_at = now()
+      WHERE id = $1`,
+    [id, o.status, text(o.detail), o.templateName, o.templateVersion, o.alternatives, o.duplicateOf ?? null],
+  );
 }
 
 /** PostgreSQL text cannot hold NUL; a header that carries one must not make the mail unstorable. */
 export function text<T extends string | null>(value: T): T {
   return (value === null ? value : value.replace(/\0/g, '\uFFFD')) as T;
+}
+
+/** Filters of `unmacro messages`. */
+export interface MessageFilter {
+  readonly statuses?: readonly MessageStatus[];
+  readonly template?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly limit: number;
+}
+
+/** Stored mail, newest first, with the event's LSID when there is one. */
+export async function listMessages(db: Db, schema: string, f: MessageFilter) {
+  const { rows } = await db.query(
+    `SELECT m.id, m.received_at, m.status, m.template_name AS template, m.template_version AS version, e.lsid, m.subject, m.detail
+       FROM ${schema}.messages m LEFT JOIN ${schema}.events e ON e.mail_id = m.id
+      WHERE ($1::text[] IS NULL OR m.status = ANY($1)) AND ($2::text IS NULL OR m.template_name = $2)
+        AND ($3::timestamptz IS NULL OR m.received_at >= $3) AND ($4::timestamptz IS NULL OR m.received_at < $4)
+      ORDER BY m.id DESC LIMIT $5`,
+    [f.statuses ?? null, f.template ?? null, f.since ?? null, f.until ?? null, f.limit],
+  );
+  return rows as { id: string; received_at: Date; status: MessageStatus; template: string | null; version: number | null; lsid: string | null; subject: string | null; detail: string | null }[];
+}
+
+/** One stored mail with its event's values, or undefined. */
+export async function getMessage(db: Db, schema: string, id: string) {
+  const { rows } = await db.query(
+    `SELECT m.id, m.received_at, m.mail_from, m.rcpt_to, m.remote_address, m.message_id, m.subject, m.size_bytes, m.attachments,
+            m.status, m.template_name, m.template_version, m.alternatives, m.duplicate_of, m.detail, m.raw,
+            e.id AS event_id, e.event, e.values
+       FROM ${schema}.messages m LEFT JOIN ${schema}.events e ON e.mail_id = m.id
+      WHERE m.id = $1`,
+    [id],
+  );
+  return rows[0] as
+    | {
+        id: string; received_at: Date; mail_from: string | null; rcpt_to: string[]; remote_address: string | null; message_id: string | null;
+        subject: string | null; size_bytes: number; attachments: number; status: MessageStatus; template_name: string | null;
+        template_version: number | null; alternatives: number | null; duplicate_of: string | null; detail: string | null; raw: Buffer | null;
+        event_id: string | null; event: string | null; values: Record<string, string | null> | null;
+      }
+    | undefined;
 }

@@ -65,9 +65,14 @@ export async function openDatabase(
   };
 }
 
-/** An idle client whose server goes away emits 'error' on the pool; unheard, it would crash the process. */
+/**
+ * A connection whose server goes away emits 'error': on the pool while idle, on the client while
+ * checked out between queries. Unheard, either would crash the process; the query in flight, if
+ * any, fails by itself and the mail gets a 451.
+ */
 function watch(pool: pg.Pool, logger: Logger): pg.Pool {
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
   return pool;
 }
 

@@ -1,23 +1,26 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config.js';
 import { UnmacroError, UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { allowList, sameSecret } from '../net-policy.js';
 
 /** A mail as it came off the wire: the exact bytes and the envelope. */
 export interface ReceivedMail {
   readonly raw: Buffer;
   readonly mailFrom: string | null;
   readonly rcptTo: readonly string[];
-  readonly remoteAddress: string;
-  readonly receivedAt: Date;
+  readonly remoteAddress: string | null;
+  /** When absent (imported mail): the mail's Date header, else the time it is stored. */
+  readonly receivedAt?: Date;
 }
 
 /** What the receiver hands each mail to; it resolves only once the mail is durably stored. */
-export type MailSink = (mail: ReceivedMail, log: Logger) => Promise<{ readonly id: string; readonly status: string }>;
-
-/** How long in-flight mails may take to finish when the server stops. */
-const CLOSE_TIMEOUT_MS = 10_000;
+export type MailSink = (
+  mail: ReceivedMail,
+  log: Logger,
+) => Promise<{ readonly id: string; readonly status: string; readonly messageId?: string | null; readonly template?: string; readonly lsid?: string | null }>;
 
 export interface SmtpReceiver {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
@@ -26,24 +29,59 @@ export interface SmtpReceiver {
   stop(): Promise<void>;
 }
 
+type SmtpConfig = Pick<
+  Config,
+  | 'smtpHost' | 'smtpPort' | 'smtpMaxBytes' | 'smtpAllow' | 'smtpRecipients' | 'smtpTlsCert' | 'smtpTlsKey' | 'smtpRequireTls'
+  | 'smtpUsers' | 'smtpAuthInsecure' | 'smtpMaxClients' | 'smtpMaxMessages' | 'smtpMaxRecipients' | 'smtpSocketTimeoutMs' | 'shutdownTimeoutMs'
+>;
+
 /** The SMTP front door: receives mail and replies 250 only once the sink has stored it. */
-export function createSmtpReceiver(deps: {
-  config: Pick<Config, 'smtpHost' | 'smtpPort' | 'smtpMaxBytes'>;
-  logger: Logger;
-  sink: MailSink;
-}): SmtpReceiver {
+export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; sink: MailSink }): SmtpReceiver {
   const { config, sink } = deps;
   const log = deps.logger.child({ component: 'smtp' });
+  const allowed = allowList(config.smtpAllow);
+  const tls = config.smtpTlsCert && config.smtpTlsKey ? readTls(config.smtpTlsCert, config.smtpTlsKey) : undefined;
+  const auth = config.smtpUsers.length > 0;
+  const disabled = [...(auth ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])];
 
   const server = new SMTPServer({
+    ...(tls ?? {}),
     size: config.smtpMaxBytes,
     rejectOversized: true,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: !auth,
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: config.smtpAuthInsecure,
+    disabledCommands: disabled,
+    hideSTARTTLS: !tls,
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: false, // the replies carry 4.3.0, 5.3.4, ... as the contract names them
-    closeTimeout: CLOSE_TIMEOUT_MS,
+    maxClients: config.smtpMaxClients,
+    maxRecipients: config.smtpMaxRecipients,
+    socketTimeout: config.smtpSocketTimeoutMs,
+    closeTimeout: config.shutdownTimeoutMs,
     logger: false,
+    onConnect(session, callback) {
+      if (allowed(session.remoteAddress)) return callback();
+      log.info({ session: session.id, remoteAddress: session.remoteAddress }, 'connection refused: address not in the allow list');
+      callback(smtpError(554, 'Access denied: your address may not send mail here'));
+    },
+    onAuth(authentication, session, callback) {
+      const user = config.smtpUsers.find((u) => u.user === authentication.username);
+      // Compare a password either way, so timing does not tell which user names exist.
+      const ok = sameSecret(authentication.password ?? '', user?.password ?? '\0unknown user') && user !== undefined;
+      log.info({ session: session.id, user: authentication.username, method: authentication.method, ok }, 'smtp auth');
+      if (!ok) return callback(smtpError(535, 'Authentication credentials invalid'));
+      callback(null, { user: authentication.username });
+    },
+    onMailFrom(_address, session, callback) {
+      if (config.smtpRequireTls && !session.secure) return callback(smtpError(530, 'Must issue a STARTTLS command first'));
+      if (session.transaction > config.smtpMaxMessages) return callback(smtpError(421, 'Too many messages on one connection, please reconnect'));
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      if (config.smtpRecipients.length === 0 || recipientAccepted(address.address, config.smtpRecipients)) return callback();
+      callback(smtpError(550, 'Recipient not accepted here'));
+    },
     onData(stream, session, callback) {
       receive(stream, session).then(
         (id) => callback(null, `OK: stored as ${id}`),
@@ -74,7 +112,7 @@ export function createSmtpReceiver(deps: {
     try {
       const stored = await sink(mail, sessionLog);
       sessionLog.info(
-        { remoteAddress: session.remoteAddress, id: stored.id, status: stored.status, bytes: mail.raw.length, ms: Date.now() - started },
+        { remoteAddress: session.remoteAddress, id: stored.id, messageId: stored.messageId, status: stored.status, template: stored.template, lsid: stored.lsid, bytes: mail.raw.length, ms: Date.now() - started },
         'mail stored',
       );
       return stored.id;
@@ -122,4 +160,19 @@ class SmtpReplyError extends UnmacroError {
 
 function smtpError(code: number, message: string): SmtpReplyError {
   return new SmtpReplyError(code, message);
+}
+
+/** An address is accepted when listed, or when its domain is listed as `@domain`. */
+function recipientAccepted(address: string, accepted: readonly string[]): boolean {
+  const lower = address.toLowerCase();
+  const domain = lower.slice(lower.lastIndexOf('@'));
+  return accepted.includes(lower) || accepted.includes(domain);
+}
+
+function readTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  try {
+    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  } catch (err) {
+    throw new UserError('TLS_UNREADABLE', `cannot read the TLS certificate or key: ${(err as Error).message}`);
+  }
 }

@@ -49,7 +49,7 @@ export interface ServeProcess {
 
 /** Starts `unmacro serve` and waits for its JSON log line saying where SMTP listens. */
 export function startServe(args: readonly string[]): Promise<ServeProcess> {
-  const child = spawnCli(['serve', '--smtp-port', '0', '--log-format', 'json', ...args]);
+  const child = spawnCli(['serve', '--smtp-port', '0', '--http-port', '0', '--log-format', 'json', ...args]);
   const done = collect(child);
   return new Promise((resolve, reject) => {
     let seen = '';

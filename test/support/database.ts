@@ -45,7 +45,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await fs.cp(await embeddedTemplate(), path.join(dataDir, PGDATA_NAME), { recursive: true });
   }
   const config = (overrides: Partial<Record<keyof Config, unknown>> = {}) =>
-    loadConfig({ env: {}, flags: { databaseUrl, dataDir, logLevel: 'silent', smtpPort: 0, ...overrides } });
+    loadConfig({ env: {}, flags: { databaseUrl, dataDir, logLevel: 'silent', smtpPort: 0, httpPort: 0, ...overrides } });
   return {
     flags: databaseUrl ? ['--database-url', databaseUrl] : ['--data-dir', dataDir],
     databaseUrl,

@@ -1,0 +1,175 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config.js';
+import { insertHttpEvent, type HttpVariables } from '../db/http-events.js';
+import type { Database } from '../db/pool.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { allowList } from '../net-policy.js';
+
+/** How long /healthz waits for the database before it answers 503. */
+const HEALTH_TIMEOUT_MS = 2_000;
+
+export interface HttpReceiver {
+  start(): Promise<AddressInfo>;
+  /** Stops accepting, lets requests in flight finish (bounded). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+type HttpConfig = Pick<Config, 'httpHost' | 'httpPort' | 'httpMaxBytes' | 'httpAllow' | 'smtpAllow' | 'shutdownTimeoutMs'>;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The HTTP recipient: `POST /events` stores an outbound event and answers 200 only after COMMIT
+ * (the appliance retries anything else); `GET /healthz` and `GET /metrics` for operations.
+ */
+export function createHttpReceiver(deps: { config: HttpConfig; logger: Logger; db: Pick<Database, 'pool' | 'schema'>; metrics: Metrics }): HttpReceiver {
+  const { config, db, metrics } = deps;
+  const log = deps.logger.child({ component: 'http' });
+  const allowed = allowList(config.httpAllow ?? config.smtpAllow);
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (status >= 500) log.error({ err, method: req.method, url: req.url }, 'http request failed');
+      reply(res, status, err instanceof HttpError ? err.message : 'internal error');
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!allowed(req.socket.remoteAddress)) throw new HttpError(403, 'address not allowed');
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/events') {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST');
+      return receiveEvent(req, res);
+    }
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const healthy = await Promise.race([
+        db.pool.query('SELECT 1').then(() => true, () => false),
+        new Promise<boolean>((resolve) => setTimeout(resolve, HEALTH_TIMEOUT_MS, false).unref()),
+      ]);
+      return reply(res, healthy ? 200 : 503, healthy ? 'ok' : 'database unavailable');
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(body);
+      return;
+    }
+    throw new HttpError(404, 'not found');
+  }
+
+  async function receiveEvent(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = Date.now();
+    const body = await readBody(req, config.httpMaxBytes);
+    const variables = await parseVariables(req.headers['content-type'] ?? '', body);
+    const event = variables.event;
+    if (!event) throw new HttpError(400, 'missing the event variable');
+    let id: string | undefined;
+    try {
+      id = await insertHttpEvent(db.pool, db.schema, variables, new Date());
+    } catch (err) {
+      log.error({ err, event }, 'http event not stored, appliance told to retry');
+      throw new HttpError(503, 'storage unavailable, retry later');
+    }
+    metrics.httpEvent(event, id === undefined);
+    log.info({ event, lsid: variables.lsid ?? null, id: id ?? null, duplicate: id === undefined, ms: Date.now() - started }, 'http event stored');
+    reply(res, 200, 'OK');
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    start: () =>
+      new Promise((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException) =>
+          reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new UserError('HTTP_LISTEN_FAILED', `cannot listen for HTTP on ${config.httpHost}:${config.httpPort}: ${err.code}`) : err);
+        server.once('error', onError);
+        server.listen(config.httpPort ?? 0, config.httpHost, () => {
+          server.off('error', onError);
+          const address = server.address() as AddressInfo;
+          log.info({ host: address.address, port: address.port }, 'http listening');
+          resolve(address);
+        });
+      }),
+    stop: () =>
+      (stopping ??= new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs).unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      })),
+  };
+}
+
+function reply(res: http.ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 413 ? { connection: 'close' } : {}) });
+  res.end(`${message}\n`);
+}
+
+/** Reads the body up to `limit` bytes; a longer one is a 413 (what was sent is drained, not kept). */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw new HttpError(413, `body over ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, `body over ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Form fields (the appliance's encoding), multipart or JSON, as strings. Empty values and
+ * unrendered `%MACRO%` placeholders become null, as in the mail views.
+ */
+export async function parseVariables(contentType: string, body: Buffer): Promise<HttpVariables> {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  let entries: [string, unknown][];
+  if (type === 'application/json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'the body is not valid JSON');
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'the JSON body must be an object');
+    entries = Object.entries(parsed);
+  } else if (type === 'multipart/form-data') {
+    try {
+      const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+      entries = [...form.entries()].filter(([, v]) => typeof v === 'string');
+    } catch {
+      throw new HttpError(400, 'the multipart body cannot be parsed');
+    }
+  } else {
+    entries = [...new URLSearchParams(body.toString('utf8')).entries()];
+  }
+  const variables: Record<string, string | null> = {};
+  for (const [key, raw] of entries) {
+    const value = raw === null || raw === undefined ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const trimmed = value.trim();
+    variables[key] = trimmed === '' || /^%[A-Z0-9_-]+%$/.test(trimmed) ? null : trimmed;
+  }
+  return variables;
+}

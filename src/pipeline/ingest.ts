@@ -1,0 +1,151 @@
+import type pg from 'pg';
+import type { MatchResult } from '../engine/index.js';
+import { insertEmailEvent, insertMessageWithEvent, mailOfEvent, type EventOrigin } from '../db/events.js';
+import { findDelivery, insertMessage, updateOutcome, type MessageOutcome, type MessageStatus, type NewMessage } from '../db/messages.js';
+import type { Database } from '../db/pool.js';
+import { withTransaction } from '../db/transaction.js';
+import type { ReceivedMail } from '../smtp/server.js';
+import type { TemplateSet } from './catalog.js';
+import { eventRows, type EventRows } from './event.js';
+import { parseMail, type ParsedMail } from './parse.js';
+
+/** What became of one mail, for the SMTP log line and the import summary. */
+export interface IngestResult {
+  readonly id: string;
+  readonly status: MessageStatus;
+  /** True when an import skipped a delivery that was already stored (`id` is the stored one). */
+  readonly skipped?: boolean;
+  readonly messageId?: string | null;
+  readonly template?: string;
+  /** The event name, when the mail had one. */
+  readonly event?: string;
+  readonly lsid?: string | null;
+  /** Milliseconds spent decoding and matching, then storing up to COMMIT. */
+  readonly analyseMs: number;
+  readonly storeMs: number;
+}
+
+/** A mail decoded and matched, ready to be written in one transaction. */
+export interface Analysis {
+  readonly parsed: ParsedMail | undefined;
+  readonly outcome: MessageOutcome;
+  readonly event: EventRows | undefined;
+}
+
+export interface IngestOptions {
+  /** For imports: a delivery already stored (same Message-ID and content) is skipped, not stored again as a duplicate. */
+  readonly skipKnownDeliveries?: boolean;
+}
+
+/**
+ * The pipeline for one mail: decode, match, then store the message and its event in ONE
+ * transaction. It resolves only after COMMIT; any failure rolls back everything it wrote.
+ */
+export async function ingestMail(
+  deps: { db: Pick<Database, 'pool' | 'schema' | 'kind'>; templates: TemplateSet },
+  mail: ReceivedMail,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  const started = performance.now();
+  const analysis = await analyse(mail.raw, mail.rcptTo, deps.templates);
+  const analysed = performance.now();
+  const received = { ...mail, receivedAt: mail.receivedAt ?? analysis.parsed?.date ?? new Date() };
+  const stored = await withTransaction(deps.db.pool, (client) => store(client, deps.db.schema, deps.db.kind === 'server', received, analysis, options));
+  return { ...stored, analyseMs: analysed - started, storeMs: performance.now() - analysed };
+}
+
+/** Decodes and matches a raw mail; pure but for the parser. Never throws for bad input. */
+export async function analyse(raw: Buffer, rcptTo: readonly string[], templates: TemplateSet): Promise<Analysis> {
+  let parsed: ParsedMail;
+  try {
+    parsed = await parseMail(raw);
+  } catch (err) {
+    return { parsed: undefined, event: undefined, outcome: outcome('invalid', `the MIME structure could not be parsed: ${(err as Error).message}`) };
+  }
+  let match: MatchResult;
+  try {
+    const recipients = rcptTo.length > 0 ? [...rcptTo] : [...parsed.recipients];
+    match = templates.matcher.match({ subject: parsed.subject, text: parsed.text, html: parsed.html, recipients });
+  } catch (err) {
+    // An engine fault must not lose the mail: keep it as unmatched, to be reprocessed.
+    return { parsed, event: undefined, outcome: outcome('unmatched', `matching failed: ${(err as Error).message}`) };
+  }
+  if (match.status === 'unmatched') return { parsed, event: undefined, outcome: outcome('unmatched', match.explanation.message) };
+  const name = match.template.name;
+  const detail =
+    match.status === 'ambiguous'
+      ? [
+          match.alternatives > 1 ? `${match.alternatives}${match.alternativesCapped ? ' or more' : ''} splits of the mail fit the template; the engine's rule chose one` : '',
+          match.tiedTemplates.length > 0 ? `templates fit equally well: ${[name, ...match.tiedTemplates].join(', ')}` : '',
+        ].filter(Boolean).join('; ')
+      : null;
+  return {
+    parsed,
+    event: eventRows(match),
+    outcome: {
+      status: match.status,
+      detail,
+      templateName: name,
+      templateVersion: templates.versions.get(name) ?? null,
+      alternatives: match.status === 'ambiguous' ? match.alternatives : null,
+    },
+  };
+}
+
+function outcome(status: MessageStatus, detail: string): MessageOutcome {
+  return { status, detail, templateName: null, templateVersion: null, alternatives: null };
+}
+
+async function store(client: pg.PoolClient, schema: string, prepared: boolean, mail: ReceivedMail & { receivedAt: Date }, a: Analysis, options: IngestOptions): Promise<Omit<IngestResult, 'analyseMs' | 'storeMs'>> {
+  const message: NewMessage = {
+    ...mail,
+    ...a.outcome,
+    subject: a.parsed?.subject ?? null,
+    messageId: a.parsed?.messageId ?? null,
+    contentHash: a.parsed?.contentHash ?? null,
+    attachments: a.parsed?.attachments ?? 0,
+  };
+  const { event, outcome } = a;
+  const origin = eventOrigin(mail.receivedAt, a);
+  let id: string | undefined;
+  let status = outcome.status;
+  if (event && origin) {
+    const stored = await insertMessageWithEvent(client, schema, message, event, origin, prepared);
+    id = stored.messageId;
+    if (id !== undefined && stored.eventId === undefined) status = await markEventDuplicate(client, schema, id, a);
+  } else {
+    id = await insertMessage(client, schema, message);
+  }
+  if (id === undefined) {
+    // The same delivery is already stored: keep this one too, marked and pointing at it.
+    const original = await findDelivery(client, schema, message.messageId as string, message.contentHash as Buffer);
+    if (options.skipKnownDeliveries) return { id: original as string, status: 'duplicate', skipped: true, messageId: message.messageId };
+    const duplicate = { status: 'duplicate', detail: `same Message-ID and content as message ${original}`, duplicateOf: original } as const;
+    const dupId = await insertMessage(client, schema, { ...message, ...duplicate, templateName: null, templateVersion: null, alternatives: null });
+    return { id: dupId as string, status: 'duplicate', messageId: message.messageId };
+  }
+  return { id, status, messageId: message.messageId, ...(outcome.templateName ? { template: outcome.templateName, event: event?.event, lsid: event?.lsid ?? null } : {}) };
+}
+
+function eventOrigin(receivedAt: Date, a: Analysis): EventOrigin | undefined {
+  const { templateName, templateVersion } = a.outcome;
+  return a.event && templateName && templateVersion !== null ? { receivedAt, templateName, templateVersion } : undefined;
+}
+
+/** An identical event is already stored (from another mail): this mail becomes a duplicate of that one. */
+async function markEventDuplicate(client: pg.PoolClient, schema: string, mailId: string, a: Analysis): Promise<'duplicate'> {
+  const original = await mailOfEvent(client, schema, a.event?.dedupKey as Buffer);
+  await updateOutcome(client, schema, mailId, { ...a.outcome, status: 'duplicate', detail: `identical event to the one of message ${original}`, duplicateOf: original ?? null });
+  return 'duplicate';
+}
+
+/**
+ * Stores the event of a message whose outcome is already recorded (reprocessing), and returns the
+ * message's final status: an identical event already stored makes it a duplicate.
+ */
+export async function attachEvent(client: pg.PoolClient, schema: string, mailId: string, receivedAt: Date, a: Analysis): Promise<MessageStatus> {
+  const origin = eventOrigin(receivedAt, a);
+  if (!a.event || !origin) return a.outcome.status;
+  if ((await insertEmailEvent(client, schema, mailId, a.event, origin)) !== undefined) return a.outcome.status;
+  return markEventDuplicate(client, schema, mailId, a);
+}
