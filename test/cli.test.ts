@@ -170,3 +170,47 @@ test('the operator flow: register templates, receive mail over SMTP, query the t
     await fs.rm(workdir, { recursive: true, force: true });
   }
 });
+
+test('template list, show, disable, enable and lint as a user runs them', async () => {
+  const file = path.join(os.tmpdir(), `unmacro-cli-${process.pid}.tmpl`);
+  await fs.writeFile(file, 'Name: cli-check\nEvent: rep-exit-survey\nSubject: Survey %LSID%\n\nSurvey of %LSID%:\n%REPRESENTATIVE_EXIT_SURVEY%\n-- end --\n');
+  try {
+    assert.equal((await runCli(['template', 'add', ...tdb.flags, file])).code, 0);
+    const list = await runCli(['template', 'list', ...tdb.flags, '--format', 'json']);
+    assert.equal(list.code, 0, list.stderr);
+    const row = (JSON.parse(list.stdout) as Record<string, unknown>[]).find((r) => r.name === 'cli-check');
+    assert.deepEqual(row, { name: 'cli-check', event: 'support_conference_rep_exit_survey_completed', version: 1, active: true, macros: 'LSID REPRESENTATIVE_EXIT_SURVEY', matches: 0 });
+
+    const show = await runCli(['template', 'show', ...tdb.flags, 'cli-check']);
+    assert.equal(show.code, 0);
+    assert.match(show.stdout, /^# cli-check version 1 of 1, active, event support_conference_rep_exit_survey_completed/);
+    assert.match(show.stdout, /^%REPRESENTATIVE_EXIT_SURVEY%$/m);
+
+    assert.match((await runCli(['template', 'disable', ...tdb.flags, 'cli-check'])).stdout, /^cli-check disabled$/m);
+    assert.match((await runCli(['template', 'show', ...tdb.flags, 'cli-check'])).stdout, /, disabled,/);
+    assert.match((await runCli(['template', 'enable', ...tdb.flags, 'cli-check'])).stdout, /^cli-check enabled$/m);
+    const unknown = await runCli(['template', 'disable', ...tdb.flags, 'no-such-template']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no template is named "no-such-template"/);
+
+    const clean = await runCli(['template', 'lint', 'templates/session-end.tmpl', 'templates/customer-exit-survey.tmpl', 'templates/rep-exit-survey.tmpl']);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /^3 file\(s\): 0 error\(s\), 0 warning\(s\)$/m);
+    await fs.writeFile(file, 'Event: Session End\nSubject: %SESSION_CHAT%\n\nHi %CUSTOMR_NAME%\n');
+    const broken = await runCli(['template', 'lint', file]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:8: error: unknown event "Session End"`, 'm'));
+    assert.match(broken.stderr, /:4:4: error: unknown macro %CUSTOMR_NAME%\n {2}hint: did you mean %CUSTOMER_NAME%\?/);
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+});
+
+test('db prune needs a retention and reports what it removed', async () => {
+  const off = await runCli(['db', 'prune', ...tdb.flags]);
+  assert.equal(off.code, 1);
+  assert.match(off.stderr, /set --retention-days/);
+  const on = await runCli(['db', 'prune', ...tdb.flags, '--retention-days', '30']);
+  assert.equal(on.code, 0, on.stderr);
+  assert.match(on.stdout, /^removed the raw bytes of 0 mail\(s\) older than 30 day\(s\)$/m);
+});

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDaemon, type Daemon } from '../src/daemon.js';
+import { createHttpReceiver } from '../src/http/server.js';
+import { createMetrics } from '../src/metrics.js';
 import type { Database } from '../src/db/pool.js';
 import { addTemplate } from '../src/registry.js';
 import { createTestDatabase, testLogger, type TestDatabase } from './support/database.js';
@@ -102,4 +104,16 @@ test('/healthz answers 200 while the database answers; /metrics has the counters
   assert.match(metrics, /^unmacro_commit_seconds_count 1$/m);
   assert.match(metrics, /^unmacro_extraction_seconds_bucket\{le="\+Inf"\} 1$/m);
   assert.match(metrics, /^unmacro_last_event_timestamp_seconds\{event="support_conference_end"\} \d+/m);
+});
+
+test('clients outside the HTTP allow list get 403', async () => {
+  const receiver = createHttpReceiver({ config: tdb.config({ httpAllow: '10.0.0.0/8' }), logger: testLogger(), db, metrics: createMetrics(db) });
+  const address = await receiver.start();
+  try {
+    const res = await fetch(`http://127.0.0.1:${address.port}/events`, { method: 'POST', body: new URLSearchParams({ event: 'support_conference_begin' }) });
+    assert.equal(res.status, 403);
+    assert.equal((await fetch(`http://127.0.0.1:${address.port}/healthz`)).status, 403);
+  } finally {
+    await receiver.stop();
+  }
 });

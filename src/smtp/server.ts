@@ -59,7 +59,7 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
     maxRecipients: config.smtpMaxRecipients,
     socketTimeout: config.smtpSocketTimeoutMs,
     closeTimeout: config.shutdownTimeoutMs,
-    logger: false,
+    logger: protocolLogger(log),
     onConnect(session, callback) {
       if (allowed(session.remoteAddress)) return callback();
       log.info({ session: session.id, remoteAddress: session.remoteAddress }, 'connection refused: address not in the allow list');
@@ -175,4 +175,13 @@ function readTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer
   } catch (err) {
     throw new UserError('TLS_UNREADABLE', `cannot read the TLS certificate or key: ${(err as Error).message}`);
   }
+}
+
+/**
+ * smtp-server's own log (commands, replies, connection events; credentials already redacted by
+ * it, bodies never included) at debug: the info line per mail is ours.
+ */
+function protocolLogger(log: Logger) {
+  const debug = (...args: unknown[]) => (log.debug as (...a: unknown[]) => void)(...args);
+  return { level: () => {}, trace: debug, debug, info: debug, warn: debug, error: debug, fatal: debug };
 }

@@ -43,11 +43,12 @@ function collect(child: ChildProcess): Promise<CliResult> {
 export interface ServeProcess {
   readonly child: ChildProcess;
   readonly smtpPort: number;
+  readonly httpPort: number;
   /** Resolves when the process has ended, with everything it printed. */
   readonly done: Promise<CliResult>;
 }
 
-/** Starts `unmacro serve` and waits for its JSON log line saying where SMTP listens. */
+/** Starts `unmacro serve` and waits for its JSON log lines saying where SMTP and HTTP listen. */
 export function startServe(args: readonly string[]): Promise<ServeProcess> {
   const child = spawnCli(['serve', '--smtp-port', '0', '--http-port', '0', '--log-format', 'json', ...args]);
   const done = collect(child);
@@ -56,13 +57,17 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
     const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${seen}`)), STARTUP_TIMEOUT_MS);
     child.stderr?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
+      const ports: Record<string, number> = {};
       for (const line of seen.split('\n')) {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'smtp listening' && entry.port) {
-          clearTimeout(timer);
-          resolve({ child, smtpPort: entry.port, done });
-        }
+        if ((entry.msg === 'smtp listening' || entry.msg === 'http listening') && entry.port) ports[entry.msg] = entry.port;
+      }
+      const smtpPort = ports['smtp listening'];
+      const httpPort = ports['http listening'];
+      if (smtpPort && httpPort) {
+        clearTimeout(timer);
+        resolve({ child, smtpPort, httpPort, done });
       }
     });
     void done.then((result) => {

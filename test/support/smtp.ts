@@ -31,6 +31,8 @@ export interface RawSmtp {
   reply(): Promise<string>;
   /** Sends a command line and returns its reply. */
   command(line: string): Promise<string>;
+  /** Sends bytes as they are. */
+  write(data: string | Buffer): void;
   close(): void;
 }
 
@@ -63,6 +65,7 @@ export async function connectRaw(port: number, host = '127.0.0.1'): Promise<RawS
       socket.write(`${line}\r\n`);
       return reply();
     },
+    write: (data) => socket.write(data),
     close: () => socket.destroy(),
   };
 }
