@@ -42,8 +42,9 @@ export function messageInsert(schema: string, m: NewMessage, $: Param): string {
   return `INSERT INTO ${schema}.messages (received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, raw,
                                    content_hash, attachments, status, detail, template_name, template_version,
                                    alternatives, duplicate_of, processed_at)
+   -- The raw bytes travel as base64: a third smaller on the wire than bytea's hex text.
    VALUES (${$(m.receivedAt)}, ${$(text(m.mailFrom))}, ${$(m.rcptTo.map(text))}, ${$(text(m.remoteAddress))}, ${$(text(m.messageId))},
-           ${$(text(m.subject))}, ${$(m.raw.length)}, ${$(m.raw)}, ${$(m.contentHash)}, ${$(m.attachments)}, ${$(m.status)},
+           ${$(text(m.subject))}, ${$(m.raw.length)}, decode(${$(m.raw.toString('base64'))}, 'base64'), ${$(m.contentHash)}, ${$(m.attachments)}, ${$(m.status)},
            ${$(text(m.detail))}, ${$(m.templateName)}, ${$(m.templateVersion)}, ${$(m.alternatives)}, ${$(m.duplicateOf ?? null)}, now())
    ON CONFLICT (message_id, content_hash) WHERE status <> 'duplicate' DO NOTHING
    RETURNING id`;

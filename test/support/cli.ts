@@ -55,7 +55,7 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${seen}`)), STARTUP_TIMEOUT_MS);
-    child.stderr?.on('data', (chunk: Buffer) => {
+    const watch = (chunk: Buffer) => {
       seen += chunk.toString();
       const ports: Record<string, number> = {};
       for (const line of seen.split('\n')) {
@@ -67,9 +67,11 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
       const httpPort = ports['http listening'];
       if (smtpPort && httpPort) {
         clearTimeout(timer);
+        child.stderr?.off('data', watch);
         resolve({ child, smtpPort, httpPort, done });
       }
-    });
+    };
+    child.stderr?.on('data', watch);
     void done.then((result) => {
       clearTimeout(timer);
       reject(new Error(`serve exited (${result.code ?? result.signal}) before listening:\n${result.stderr}`));
