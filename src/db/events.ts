@@ -14,7 +14,7 @@ export interface EventOrigin {
  * whose id the CTE named `mail` returns. An identical event already stored (same dedup key)
  * inserts nothing: the unique index decides, so two daemons cannot both insert it.
  */
-function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param): string {
+function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, dedupKey = $(e.dedupKey)): string {
   const chat = e.chat;
   const answers = e.surveyAnswers;
   const recordings = e.recordings;
@@ -24,7 +24,7 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param):
     INSERT INTO ${schema}.events (source, event, lsid, lseq, external_key, occurred_at, received_at, mail_id,
                                   template_name, template_version, ambiguous, values, typed, dedup_key)
     SELECT 'email', ${$(e.event)}, ${$(e.lsid)}, ${$(e.lseq)}, ${$(e.externalKey)}, coalesce(${$(e.occurredAt)}::timestamptz, ${$(origin.receivedAt)}::timestamptz),
-           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${$(e.dedupKey)}
+           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${dedupKey}::bytea
       FROM mail
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id
@@ -48,26 +48,41 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param):
 }
 
 /**
- * Inserts a message and, when it has one, its event and children: one statement, one round trip.
+ * Stores a matched mail in ONE statement (so one transaction, and one round trip): its event and
+ * children, then its message row, whose status says `duplicate` when an identical event was
+ * already stored (the unique index on the dedup key decides). When the same delivery is already
+ * stored, nothing is written and `messageId` is undefined; `known` is that delivery, when seen.
  * `prepared` names the statement (only where each connection is its own session).
- * `messageId` is undefined when the delivery was already stored; `eventId` when the event was.
  */
-export async function insertMessageWithEvent(
-  client: pg.PoolClient,
+export async function insertMatchedMail(
+  db: pg.Pool | pg.PoolClient,
   schema: string,
   message: NewMessage,
   event: EventRows,
   origin: EventOrigin,
   prepared: boolean,
-): Promise<{ messageId: string | undefined; eventId: string | undefined }> {
+): Promise<{ messageId: string | undefined; status: string | undefined; known: string | undefined }> {
   const { values, $ } = parameters();
-  const sql = `WITH mail AS (${messageInsert(schema, message, $)}),${eventCtes(schema, event, origin, $)}
-    SELECT (SELECT id FROM mail) AS "messageId", (SELECT id FROM event) AS "eventId"`;
-  // Prepared once per connection on a server, which saves planning this large statement per mail.
-  // Not on the embedded database: its connections share one session, and their names would collide.
+  const dedupKey = $(event.dedupKey);
+  // The message id is drawn first, so the event can point at the row inserted after it.
+  const sql = `WITH slot AS (SELECT nextval(pg_get_serial_sequence('${schema}.messages', 'id')) AS id),
+  known AS (
+    SELECT id FROM ${schema}.messages
+     WHERE message_id = ${$(message.messageId)} AND content_hash = ${$(message.contentHash)}::bytea AND status <> 'duplicate' LIMIT 1
+  ),
+  mail AS (SELECT id FROM slot WHERE NOT EXISTS (SELECT 1 FROM known)),${eventCtes(schema, event, origin, $, dedupKey)},
+  message AS (${messageInsert(schema, message, $, {
+    id: 'mail.id',
+    from: 'FROM mail',
+    status: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN ${$(message.status)} ELSE 'duplicate' END`,
+    detail: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN ${$(message.detail)}
+             ELSE 'identical event to the one of message ' || coalesce((SELECT mail_id::text FROM ${schema}.events WHERE dedup_key = ${dedupKey}::bytea), 'stored at the same time') END`,
+    duplicateOf: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN NULL ELSE (SELECT mail_id FROM ${schema}.events WHERE dedup_key = ${dedupKey}::bytea) END`,
+  })})
+  SELECT (SELECT id FROM message) AS "messageId", (SELECT status FROM message) AS status, (SELECT id FROM known) AS known`;
   const query = prepared ? { name: `unmacro-store-${schema}`, text: sql, values } : { text: sql, values };
-  const { rows } = await client.query<{ messageId: string | null; eventId: string | null }>(query);
-  return { messageId: rows[0]?.messageId ?? undefined, eventId: rows[0]?.eventId ?? undefined };
+  const { rows } = await db.query<{ messageId: string | null; status: string | null; known: string | null }>(query);
+  return { messageId: rows[0]?.messageId ?? undefined, status: rows[0]?.status ?? undefined, known: rows[0]?.known ?? undefined };
 }
 
 /** Inserts the event of a stored mail (for reprocessing); resolves with undefined when an identical event exists. */

@@ -37,27 +37,40 @@ export function parameters(): { values: unknown[]; $: Param } {
   return { values, $: (value) => (values.push(value), `$${values.length}`) };
 }
 
+/** SQL expressions that replace a message's own values, for an INSERT that computes them. */
+export interface MessageInsertOverrides {
+  readonly id?: string;
+  readonly status?: string;
+  readonly detail?: string;
+  readonly duplicateOf?: string;
+  /** Rows to insert from (`FROM slot`); one row when absent. */
+  readonly from?: string;
+}
+
 /** The INSERT of one message; a delivery already stored (same Message-ID and content) inserts nothing. */
-export function messageInsert(schema: string, m: NewMessage, $: Param): string {
-  return `INSERT INTO ${schema}.messages (received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, raw,
+export function messageInsert(schema: string, m: NewMessage, $: Param, o: MessageInsertOverrides = {}): string {
+  return `INSERT INTO ${schema}.messages (${o.id ? 'id, ' : ''}received_at, mail_from, rcpt_to, remote_address, message_id, subject, size_bytes, raw,
                                    content_hash, attachments, status, detail, template_name, template_version,
                                    alternatives, duplicate_of, processed_at)
+   ${o.id ? 'OVERRIDING SYSTEM VALUE' : ''}
    -- The raw bytes travel as base64: a third smaller on the wire than bytea's hex text.
-   VALUES (${$(m.receivedAt)}, ${$(text(m.mailFrom))}, ${$(m.rcptTo.map(text))}, ${$(text(m.remoteAddress))}, ${$(text(m.messageId))},
-           ${$(text(m.subject))}, ${$(m.raw.length)}, decode(${$(m.raw.toString('base64'))}, 'base64'), ${$(m.contentHash)}, ${$(m.attachments)}, ${$(m.status)},
-           ${$(text(m.detail))}, ${$(m.templateName)}, ${$(m.templateVersion)}, ${$(m.alternatives)}, ${$(m.duplicateOf ?? null)}, now())
+   SELECT ${o.id ? `${o.id}, ` : ''}${$(m.receivedAt)}::timestamptz, ${$(text(m.mailFrom))}, ${$(m.rcptTo.map(text))}::text[], ${$(text(m.remoteAddress))},
+          ${$(text(m.messageId))}, ${$(text(m.subject))}, ${$(m.raw.length)}::int, decode(${$(m.raw.toString('base64'))}, 'base64'),
+          ${$(m.contentHash)}::bytea, ${$(m.attachments)}::int, ${o.status ?? `${$(m.status)}`}, ${o.detail ?? `${$(text(m.detail))}`},
+          ${$(m.templateName)}, ${$(m.templateVersion)}::int, ${$(m.alternatives)}::int, ${o.duplicateOf ?? `${$(m.duplicateOf ?? null)}::bigint`}, now()
+   ${o.from ?? ''}
    ON CONFLICT (message_id, content_hash) WHERE status <> 'duplicate' DO NOTHING
-   RETURNING id`;
+   RETURNING id, status`;
 }
 
 /**
  * Inserts one message. Resolves with its id, or with undefined when a delivery with the same
  * Message-ID and content is already stored (the unique index decides, across daemons too).
  */
-export async function insertMessage(db: Db, schema: string, m: NewMessage): Promise<string | undefined> {
+export async function insertMessage(db: Db, schema: string, m: NewMessage): Promise<{ id: string; status: MessageStatus } | undefined> {
   const { values, $ } = parameters();
-  const { rows } = await db.query<{ id: string }>(messageInsert(schema, m, $), values);
-  return rows[0]?.id;
+  const { rows } = await db.query<{ id: string; status: MessageStatus }>(messageInsert(schema, m, $), values);
+  return rows[0];
 }
 
 /** The stored (non-duplicate) delivery with this Message-ID and content. */

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { MatchResult } from '../engine/index.js';
-import { insertEmailEvent, insertMessageWithEvent, mailOfEvent, type EventOrigin } from '../db/events.js';
+import { insertEmailEvent, insertMatchedMail, mailOfEvent, type EventOrigin } from '../db/events.js';
 import { findDelivery, insertMessage, updateOutcome, type MessageOutcome, type MessageStatus, type NewMessage } from '../db/messages.js';
 import type { Database } from '../db/pool.js';
-import { withTransaction } from '../db/transaction.js';
 import type { ReceivedMail } from '../smtp/server.js';
 import type { TemplateSet } from './catalog.js';
 import { eventRows, type EventRows } from './event.js';
@@ -50,7 +49,7 @@ export async function ingestMail(
   const analysis = await analyse(mail.raw, mail.rcptTo, deps.templates);
   const analysed = performance.now();
   const received = { ...mail, receivedAt: mail.receivedAt ?? analysis.parsed?.date ?? new Date() };
-  const stored = await withTransaction(deps.db.pool, (client) => store(client, deps.db.schema, deps.db.kind === 'server', received, analysis, options));
+  const stored = await store(deps.db.pool, deps.db.schema, deps.db.kind === 'server', received, analysis, options);
   return { ...stored, analyseMs: analysed - started, storeMs: performance.now() - analysed };
 }
 
@@ -96,7 +95,18 @@ function outcome(status: MessageStatus, detail: string): MessageOutcome {
   return { status, detail, templateName: null, templateVersion: null, alternatives: null };
 }
 
-async function store(client: pg.PoolClient, schema: string, prepared: boolean, mail: ReceivedMail & { receivedAt: Date }, a: Analysis, options: IngestOptions): Promise<Omit<IngestResult, 'analyseMs' | 'storeMs'>> {
+/**
+ * Writes one mail: every row of it in ONE statement (so one transaction). Only a second delivery
+ * of a stored mail takes a statement of its own, to record it as a duplicate of the first.
+ */
+async function store(
+  db: pg.Pool,
+  schema: string,
+  prepared: boolean,
+  mail: ReceivedMail & { receivedAt: Date },
+  a: Analysis,
+  options: IngestOptions,
+): Promise<Omit<IngestResult, 'analyseMs' | 'storeMs'>> {
   const message: NewMessage = {
     ...mail,
     ...a.outcome,
@@ -105,26 +115,29 @@ async function store(client: pg.PoolClient, schema: string, prepared: boolean, m
     contentHash: a.parsed?.contentHash ?? null,
     attachments: a.parsed?.attachments ?? 0,
   };
-  const { event, outcome } = a;
+  const { event } = a;
   const origin = eventOrigin(mail.receivedAt, a);
   let id: string | undefined;
-  let status = outcome.status;
+  let status: MessageStatus = a.outcome.status;
+  let known: string | undefined;
   if (event && origin) {
-    const stored = await insertMessageWithEvent(client, schema, message, event, origin, prepared);
+    const stored = await insertMatchedMail(db, schema, message, event, origin, prepared);
     id = stored.messageId;
-    if (id !== undefined && stored.eventId === undefined) status = await markEventDuplicate(client, schema, id, a);
+    status = (stored.status as MessageStatus | undefined) ?? status;
+    known = stored.known;
   } else {
-    id = await insertMessage(client, schema, message);
+    id = (await insertMessage(db, schema, message))?.id;
   }
   if (id === undefined) {
     // The same delivery is already stored: keep this one too, marked and pointing at it.
-    const original = await findDelivery(client, schema, message.messageId as string, message.contentHash as Buffer);
+    const original = known ?? (await findDelivery(db, schema, message.messageId as string, message.contentHash as Buffer));
     if (options.skipKnownDeliveries) return { id: original as string, status: 'duplicate', skipped: true, messageId: message.messageId };
     const duplicate = { status: 'duplicate', detail: `same Message-ID and content as message ${original}`, duplicateOf: original } as const;
-    const dupId = await insertMessage(client, schema, { ...message, ...duplicate, templateName: null, templateVersion: null, alternatives: null });
-    return { id: dupId as string, status: 'duplicate', messageId: message.messageId };
+    const dup = await insertMessage(db, schema, { ...message, ...duplicate, templateName: null, templateVersion: null, alternatives: null });
+    return { id: dup?.id as string, status: 'duplicate', messageId: message.messageId };
   }
-  return { id, status, messageId: message.messageId, ...(outcome.templateName ? { template: outcome.templateName, event: event?.event, lsid: event?.lsid ?? null } : {}) };
+  const matched = a.outcome.templateName ? { template: a.outcome.templateName, event: event?.event, lsid: event?.lsid ?? null } : {};
+  return { id, status, messageId: message.messageId, ...matched };
 }
 
 function eventOrigin(receivedAt: Date, a: Analysis): EventOrigin | undefined {
