@@ -5,7 +5,7 @@
 //   bare          smtp-server that only drains the message stream
 //   parse+insert  smtp-server + mailparser + one INSERT per commit (what any such daemon must do)
 //   pg alone      one single-row INSERT per commit, as many clients as connections (no SMTP)
-// Usage: npm run bench [-- --mails N] [-- --write]   (BENCH_DATABASE_URL, default the local server)
+// Usage: npm run bench [-- --mails N] [-- --workers N] [-- --write]   (BENCH_DATABASE_URL, default the local server)
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ import { runCli, startServe } from '../test/support/cli.js';
 import { chat, compose, render, sessionEndValues, shippedTemplate } from '../test/support/mail.js';
 import { TOKEN, type LoadResult } from './load-client.js';
 
-const { values: args } = parseArgs({ options: { mails: { type: 'string', default: '600' }, write: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { mails: { type: 'string', default: '600' }, workers: { type: 'string', default: '1' }, write: { type: 'boolean', default: false } } });
 const MAILS = Number(args.mails);
 const CONNECTIONS = [1, 8, 32];
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -95,11 +95,11 @@ const started = Date.now();
 try {
   await pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, subject text, raw bytea)');
   if ((await runCli(['template', 'add', ...flags, 'templates/session-end.tmpl'])).code !== 0) throw new Error('template add failed');
-  const daemon = await startServe([...flags, '--smtp-max-messages', '1000000', '--smtp-max-clients', '1000', '--db-pool-size', '16']);
+  const daemon = await startServe([...flags, '--smtp-max-messages', '1000000', '--smtp-max-clients', '1000', '--db-pool-size', '16', '--workers', args.workers]);
   const cpu = os.cpus();
   print(`# unmacro benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   print();
-  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; ${MAILS} mails per cell (a third of that at 200 KB); load client in its own process.`);
+  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; ${MAILS} mails per cell (a third of that at 200 KB); load client in its own process.`);
   print();
   print('| mail | conns | bare mails/s | parse+insert mails/s | pg alone commits/s | unmacro mails/s | unmacro p50 ms | unmacro p99 ms | unmacro / parse+insert |');
   print('|---|---:|---:|---:|---:|---:|---:|---:|---:|');

@@ -27,6 +27,8 @@ export interface Config {
   readonly smtpMaxRecipients: number;
   readonly smtpSocketTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Processes sharing the listeners (node:cluster); 1 runs everything in one process. */
+  readonly workers: number;
   readonly httpHost: string;
   /** undefined: no HTTP receiver. */
   readonly httpPort: number | undefined;
@@ -231,6 +233,11 @@ export const SETTINGS: readonly Setting[] = [
   define({
     key: 'shutdownTimeoutMs', group: 'smtp', flag: '--shutdown-timeout-ms <ms>', env: 'UNMACRO_SHUTDOWN_TIMEOUT_MS', default: '10000',
     description: 'how long a stopping daemon waits for mail in flight', parse: integer(0, 600_000, 'a timeout in milliseconds'),
+  }),
+  define({
+    key: 'workers', group: 'smtp', flag: '--workers <n>', env: 'UNMACRO_WORKERS', default: '1',
+    description: 'processes that share the SMTP and HTTP listeners (node:cluster); 1 runs everything in one process',
+    parse: integer(1, 64, 'a number of processes'),
   }),
   define({
     key: 'httpHost', group: 'http', flag: '--http-host <host>', env: 'UNMACRO_HTTP_HOST', default: '127.0.0.1',

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { clusterMetrics } from './cluster.js';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import type { Database } from './db/pool.js';
@@ -24,7 +25,7 @@ export interface Daemon {
 }
 
 /** Migrates the database, loads the templates, then receives mail (SMTP) and events (HTTP). */
-export async function startDaemon(deps: { config: Config; logger: Logger; db: Database }): Promise<Daemon> {
+export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean }): Promise<Daemon> {
   const { config, logger, db } = deps;
   await migrate(db.pool, db.schema, logger);
   const catalog = await loadCatalog(db, logger);
@@ -38,7 +39,9 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
       return result;
     },
   });
-  const http: HttpReceiver | undefined = config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics });
+  const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
+  const http: HttpReceiver | undefined =
+    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}) });
   let retention: NodeJS.Timeout | undefined;
   const stop = async () => {
     logger.info('stopping: no new mail or events, waiting for those in flight');

@@ -21,11 +21,13 @@ export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
   const extraction = new Histogram({ name: 'unmacro_extraction_seconds', help: 'Time to decode and match one mail', buckets: BUCKETS, registers: [registry] });
   const commit = new Histogram({ name: 'unmacro_commit_seconds', help: 'Time to store one mail, up to its COMMIT', buckets: BUCKETS, registers: [registry] });
   const http = new Counter({ name: 'unmacro_http_events_total', help: 'HTTP events received, by event and whether they were duplicates', labelNames: ['event', 'duplicate'], registers: [registry] });
-  const last = new Gauge({ name: 'unmacro_last_event_timestamp_seconds', help: 'Unix time of the last event, by event name: alert on silence', labelNames: ['event'], registers: [registry] });
+  // Gauges say 'max' so that a cluster's workers, each of which can read them, are not summed.
+  const last = new Gauge({ name: 'unmacro_last_event_timestamp_seconds', help: 'Unix time of the last event, by event name: alert on silence', labelNames: ['event'], registers: [registry], aggregator: 'max' });
   new Gauge({
     name: 'unmacro_unmatched_backlog',
     help: 'Stored mail waiting for a template (unmatched or ambiguous)',
     registers: [registry],
+    aggregator: 'max',
     async collect() {
       const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${db.schema}.messages WHERE status IN ('unmatched', 'ambiguous')`);
       this.set(Number(rows[0]?.n ?? 0));

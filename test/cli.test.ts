@@ -214,3 +214,29 @@ test('db prune needs a retention and reports what it removed', async () => {
   assert.equal(on.code, 0, on.stderr);
   assert.match(on.stdout, /^removed the raw bytes of 0 mail\(s\) older than 30 day\(s\)$/m);
 });
+
+test('serve --workers 2: both workers store mail, metrics add up over the cluster, SIGTERM stops all', async () => {
+  assert.equal((await runCli(['template', 'add', ...tdb.flags, 'templates/session-end.tmpl'])).code, 0);
+  const serve = await startServe([...tdb.flags, '--workers', '2']);
+  try {
+    const end = shippedTemplate('session-end');
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const values = sessionEndValues({ LSID: (0x7e000 + i).toString(16).padStart(32, '0') });
+        return sendMail(serve.smtpPort, { subject: render(end.subject, values), text: render(end.body, values) });
+      }),
+    );
+    assert.deepEqual(replies.map((r) => r.code), Array(12).fill(250));
+    const metrics = await (await fetch(`http://127.0.0.1:${serve.httpPort}/metrics`)).text();
+    const counted = [...metrics.matchAll(/^unmacro_messages_total\{status="(\w+)"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[2]), 0);
+    assert.equal(counted, 12, metrics.split('\n').filter((l) => l.startsWith('unmacro_messages_total')).join('\n'));
+  } finally {
+    serve.child.kill('SIGTERM');
+  }
+  const ended = await serve.done;
+  assert.equal(ended.code, 0, ended.stderr.slice(-2000));
+  const pids = new Set([...ended.stderr.matchAll(/"worker":(\d+).*"msg":"mail stored"/g)].map((m) => m[1]));
+  assert.equal(pids.size, 2, 'mail was stored by both workers');
+  const stored = await runCli(['query', ...tdb.flags, '--format', 'csv', `SELECT count(*) FROM events WHERE lsid ~ '^0{27}7e00[0-9a-b]$'`]);
+  assert.equal(stored.stdout, 'count\r\n12\r\n');
+});

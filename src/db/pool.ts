@@ -30,7 +30,7 @@ export interface OpenOptions {
 
 /** Opens the database the configuration names: `databaseUrl`, else the embedded one in `dataDir`. */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbSchema' | 'dbPoolSize' | 'dbTimeoutMs'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbSchema' | 'dbPoolSize' | 'dbTimeoutMs'> & Partial<Pick<Config, 'workers'>>,
   logger: Logger,
   options: OpenOptions = {},
 ): Promise<Database> {
@@ -49,7 +49,8 @@ export async function openDatabase(
   }
   const embedded = await openEmbedded(config.dataDir, {
     exclusive: options.exclusive ?? false,
-    poolSize: config.dbPoolSize,
+    // Every worker of `serve --workers N` has a pool of its own on this socket, as has the primary.
+    poolSize: config.dbPoolSize * ((config.workers ?? 1) + 1),
     logger,
   });
   const pool = watch(new pg.Pool({ ...common, host: embedded.socketDir, user: 'postgres', database: 'postgres' }), logger);

@@ -32,7 +32,14 @@ class HttpError extends Error {
  * The HTTP recipient: `POST /events` stores an outbound event and answers 200 only after COMMIT
  * (the appliance retries anything else); `GET /healthz` and `GET /metrics` for operations.
  */
-export function createHttpReceiver(deps: { config: HttpConfig; logger: Logger; db: Pick<Database, 'pool' | 'schema'>; metrics: Metrics }): HttpReceiver {
+export function createHttpReceiver(deps: {
+  config: HttpConfig;
+  logger: Logger;
+  db: Pick<Database, 'pool' | 'schema'>;
+  metrics: Metrics;
+  /** In a cluster worker: the whole cluster's metrics, instead of this process's. */
+  metricsText?: () => Promise<string>;
+}): HttpReceiver {
   const { config, db, metrics } = deps;
   const log = deps.logger.child({ component: 'http' });
   const allowed = allowList(config.httpAllow ?? config.smtpAllow);
@@ -60,7 +67,7 @@ export function createHttpReceiver(deps: { config: HttpConfig; logger: Logger; d
       return reply(res, healthy ? 200 : 503, healthy ? 'ok' : 'database unavailable');
     }
     if (path === '/metrics' && req.method === 'GET') {
-      const body = await metrics.registry.metrics();
+      const body = await (deps.metricsText ?? (() => metrics.registry.metrics()))();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(body);
       return;

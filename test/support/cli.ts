@@ -50,6 +50,8 @@ export interface ServeProcess {
 
 /** Starts `unmacro serve` and waits for its JSON log lines saying where SMTP and HTTP listen. */
 export function startServe(args: readonly string[]): Promise<ServeProcess> {
+  // With --workers N, every worker listens: wait for all of them.
+  const workers = Number(args[args.indexOf('--workers') + 1] ?? 1) || 1;
   const child = spawnCli(['serve', '--smtp-port', '0', '--http-port', '0', '--log-format', 'json', ...args]);
   const done = collect(child);
   return new Promise((resolve, reject) => {
@@ -58,14 +60,16 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
     const watch = (chunk: Buffer) => {
       seen += chunk.toString();
       const ports: Record<string, number> = {};
+      let listening = 0;
       for (const line of seen.split('\n')) {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if ((entry.msg === 'smtp listening' || entry.msg === 'http listening') && entry.port) ports[entry.msg] = entry.port;
+        if (entry.msg === 'http listening') listening += 1;
       }
       const smtpPort = ports['smtp listening'];
       const httpPort = ports['http listening'];
-      if (smtpPort && httpPort) {
+      if (smtpPort && httpPort && listening >= workers) {
         clearTimeout(timer);
         child.stderr?.off('data', watch);
         resolve({ child, smtpPort, httpPort, done });
