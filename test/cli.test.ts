@@ -130,9 +130,9 @@ test('the operator flow: register templates, receive mail over SMTP, query the t
       await new Promise((resolve) => setTimeout(resolve, 1_200));
       assert.equal((await sendMail(daemon.smtpPort, { ...surveyMail, text: `${surveyMail.text}\n` })).code, 250);
 
-      const view = await runCli(['query', ...tdb.flags, '--format', 'json', `SELECT lsid, lseq, customer_name, end_time FROM session_end WHERE lsid = '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d'`]);
+      const view = await runCli(['query', ...tdb.flags, '--format', 'json', `SELECT lsid, lseq, customer_name, end_time AT TIME ZONE 'UTC' AS end_utc, end_time - start_time AS duration FROM session_end WHERE lsid = '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d'`]);
       assert.equal(view.code, 0, view.stderr);
-      assert.deepEqual(JSON.parse(view.stdout), [{ lsid: '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d', lseq: '22817', customer_name: 'Ana Müller (Finance)', end_time: '2024-12-03T16:10:02.000Z' }]);
+      assert.deepEqual(JSON.parse(view.stdout), [{ lsid: '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d', lseq: '22817', customer_name: 'Ana Müller (Finance)', end_utc: '2024-12-03 16:10:02', duration: '00:43:57' }]);
 
       const listed = await runCli(['messages', ...tdb.flags, '--status', 'unmatched', '--format', 'json']);
       const unmatched = (JSON.parse(listed.stdout) as { id: string; subject: string }[]).filter((m) => m.subject.includes('Customer survey'));
@@ -239,4 +239,14 @@ test('serve --workers 2: both workers store mail, metrics add up over the cluste
   assert.equal(pids.size, 2, 'mail was stored by both workers');
   const stored = await runCli(['query', ...tdb.flags, '--format', 'csv', `SELECT count(*) FROM events WHERE lsid ~ '^0{27}7e00[0-9a-b]$'`]);
   assert.equal(stored.stdout, 'count\r\n12\r\n');
+});
+
+test('query prints values as PostgreSQL does: intervals, arrays, timestamps; JSON keeps numbers, booleans and json', async () => {
+  const sql = `SELECT interval '25 minutes 30 seconds' AS duration, ARRAY['a', 'b,c'] AS list, 42 AS n, 9007199254740993::bigint AS big,
+                      true AS yes, '{"k": [1]}'::jsonb AS doc, '\\x0102'::bytea AS raw, date '2024-12-03' AS day`;
+  const json = await runCli(['query', ...tdb.flags, '--format', 'json', sql]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), [{ duration: '00:25:30', list: '{a,"b,c"}', n: 42, big: '9007199254740993', yes: true, doc: { k: [1] }, raw: '\\x0102', day: '2024-12-03' }]);
+  const table = await runCli(['query', ...tdb.flags, `SELECT interval '1 day 02:00' AS d`]);
+  assert.match(table.stdout, /^1 day 02:00:00$/m);
 });
