@@ -250,3 +250,14 @@ test('query prints values as PostgreSQL does: intervals, arrays, timestamps; JSO
   const table = await runCli(['query', ...tdb.flags, `SELECT interval '1 day 02:00' AS d`]);
   assert.match(table.stdout, /^1 day 02:00:00$/m);
 });
+
+test('every command takes --database-url and --data-dir, as the contract says', async () => {
+  const commands = ['serve', 'template add', 'template list', 'template show', 'template disable', 'template enable', 'template lint', 'template test',
+    'reprocess', 'import', 'messages', 'messages show', 'query', 'db migrate', 'db prune'];
+  const helps = await Promise.all(commands.map((c) => runCli([...c.split(' '), '--help'])));
+  helps.forEach((help, i) => {
+    assert.equal(help.code, 0, commands[i]);
+    assert.match(help.stdout, /--database-url <url>/, commands[i]);
+    assert.match(help.stdout, /--data-dir <dir>/, commands[i]);
+  });
+});

@@ -73,11 +73,12 @@ export function registerTemplate(program: Command, io: CliIo, setExitCode: SetEx
       });
   }
 
-  template
-    .command('lint')
+  // Takes the database flags like every command (the contract), though it needs no database.
+  withSettings(template.command('lint'), 'database', 'log')
     .description('report errors and ambiguity warnings of template files, without registering them')
     .argument('<file...>', 'template files (.tmpl)')
-    .action(async (files: string[]) => {
+    .action(async (files: string[], _opts: unknown, cmd: Command) => {
+      configOf(cmd, io); // validates the flags given, as every command does
       const parsed: Template[] = [];
       let errors = 0;
       let warnings = 0;
