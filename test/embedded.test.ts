@@ -75,3 +75,23 @@ test('a socket left by a killed process is removed and the data is served again'
     await db.close();
   }
 });
+
+// Regression: pglite-socket serialises transactions, not the several messages of one
+// extended-protocol query (Parse, Bind, Execute, Sync). A large autocommit query whose messages
+// arrived in several chunks had its unnamed statement replaced by another connection's
+// ("unnamed prepared statement does not exist"): a 451 at best, the wrong statement at worst.
+test('large and small parameterised queries from several connections at once get their own results', { skip }, async () => {
+  const owner = await tdb.open({ exclusive: true });
+  const other = await tdb.open();
+  try {
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => owner.pool.query('SELECT length($1::text) + $2::int AS n', [big, i]).then((r) => [r.rows[0].n, big.length + i])),
+      ...Array.from({ length: 200 }, (_, i) => other.pool.query('SELECT $1::int * 2 AS n', [i]).then((r) => [r.rows[0].n, i * 2])),
+    ]);
+    for (const [got, expected] of results) assert.equal(got, expected);
+  } finally {
+    await other.close();
+    await owner.close();
+  }
+});
