@@ -7,7 +7,7 @@ export type OutputFormat = (typeof FORMATS)[number];
 export function formatRows(result: QueryResult, format: OutputFormat): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, jsonValue(row[i])]))), null, 2)}\n`;
+      return `${JSON.stringify(result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))), null, 2)}\n`;
     case 'csv':
       return [result.columns, ...result.rows.map((row) => row.map(text))].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
     case 'table':
@@ -27,14 +27,8 @@ function table({ columns, rows }: QueryResult): string {
 function text(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
-  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
-}
-
-function jsonValue(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
-  return value;
 }
 
 function csvCell(value: string): string {

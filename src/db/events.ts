@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EventRows } from '../pipeline/event.js';
 import { messageInsert, parameters, type NewMessage, type Param } from './messages.js';
@@ -10,11 +11,20 @@ export interface EventOrigin {
 }
 
 /**
+ * The key of the unique index that makes an identical event a duplicate: `scope` (the event name
+ * for mail, `http` for HTTP posts) and every value, in key order.
+ */
+export function dedupKey(scope: string, values: Readonly<Record<string, string | null>>): Buffer {
+  const canonical = JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+  return createHash('sha256').update(scope).update('\0').update(canonical).digest();
+}
+
+/**
  * The CTEs that insert an email event and its children (multi-row, through unnest) for the mail
  * whose id the CTE named `mail` returns. An identical event already stored (same dedup key)
  * inserts nothing: the unique index decides, so two daemons cannot both insert it.
  */
-function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, dedupKey = $(e.dedupKey)): string {
+function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, key = $(e.dedupKey)): string {
   const chat = e.chat;
   const answers = e.surveyAnswers;
   const recordings = e.recordings;
@@ -24,7 +34,7 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
     INSERT INTO ${schema}.events (source, event, lsid, lseq, external_key, occurred_at, received_at, mail_id,
                                   template_name, template_version, ambiguous, values, typed, dedup_key)
     SELECT 'email', ${$(e.event)}, ${$(e.lsid)}, ${$(e.lseq)}, ${$(e.externalKey)}, coalesce(${$(e.occurredAt)}::timestamptz, ${$(origin.receivedAt)}::timestamptz),
-           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${dedupKey}::bytea
+           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${key}::bytea
       FROM mail
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id
@@ -63,21 +73,22 @@ export async function insertMatchedMail(
   prepared: boolean,
 ): Promise<{ messageId: string | undefined; status: string | undefined; known: string | undefined }> {
   const { values, $ } = parameters();
-  const dedupKey = $(event.dedupKey);
+  const key = $(event.dedupKey);
   // The message id is drawn first, so the event can point at the row inserted after it.
   const sql = `WITH slot AS (SELECT nextval(pg_get_serial_sequence('${schema}.messages', 'id')) AS id),
   known AS (
     SELECT id FROM ${schema}.messages
      WHERE message_id = ${$(message.messageId)} AND content_hash = ${$(message.contentHash)}::bytea AND status <> 'duplicate' LIMIT 1
   ),
-  mail AS (SELECT id FROM slot WHERE NOT EXISTS (SELECT 1 FROM known)),${eventCtes(schema, event, origin, $, dedupKey)},
+  mail AS (SELECT id FROM slot WHERE NOT EXISTS (SELECT 1 FROM known)),
+  prior AS (SELECT mail_id FROM ${schema}.events WHERE dedup_key = ${key}::bytea),${eventCtes(schema, event, origin, $, key)},
   message AS (${messageInsert(schema, message, $, {
     id: 'mail.id',
     from: 'FROM mail',
     status: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN ${$(message.status)} ELSE 'duplicate' END`,
     detail: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN ${$(message.detail)}
-             ELSE 'identical event to the one of message ' || coalesce((SELECT mail_id::text FROM ${schema}.events WHERE dedup_key = ${dedupKey}::bytea), 'stored at the same time') END`,
-    duplicateOf: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN NULL ELSE (SELECT mail_id FROM ${schema}.events WHERE dedup_key = ${dedupKey}::bytea) END`,
+             ELSE 'identical event to the one of message ' || coalesce((SELECT mail_id::text FROM prior), 'stored at the same time') END`,
+    duplicateOf: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN NULL ELSE (SELECT mail_id FROM prior) END`,
   })})
   SELECT (SELECT id FROM message) AS "messageId", (SELECT status FROM message) AS status, (SELECT id FROM known) AS known`;
   const query = prepared ? { name: `unmacro-store-${schema}`, text: sql, values } : { text: sql, values };

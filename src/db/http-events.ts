@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { dedupKey } from './events.js';
 import { text } from './messages.js';
 
 /** An HTTP outbound event: every posted variable, empty or unrendered ones as null. */
@@ -12,8 +12,7 @@ export type HttpVariables = Readonly<Record<string, string | null>>;
  */
 export async function insertHttpEvent(db: pg.Pool, schema: string, v: HttpVariables, receivedAt: Date): Promise<string | undefined> {
   const variables = Object.fromEntries(Object.entries(v).map(([k, value]) => [text(k), value === null ? null : text(value)]));
-  const canonical = JSON.stringify(Object.keys(variables).sort().map((k) => [k, variables[k]]));
-  const dedupKey = createHash('sha256').update('http\0').update(canonical).digest();
+  const key = dedupKey('http', variables);
   const seconds = Number(variables.timestamp);
   const at = variables.timestamp && Number.isFinite(seconds) ? new Date(seconds * 1000) : null;
   const lsid = variables.lsid ? variables.lsid.toLowerCase() : null;
@@ -30,7 +29,7 @@ export async function insertHttpEvent(db: pg.Pool, schema: string, v: HttpVariab
        SELECT event.id, $1, $8, $4, $2, $3, $9, $10, $11, $12, $13, $14, $15 FROM event
      )
      SELECT id FROM event`,
-    [get('event'), lsid, get('external_key'), at, receivedAt, variables, dedupKey, get('version'), get('conference_id'),
+    [get('event'), lsid, get('external_key'), at, receivedAt, variables, key, get('version'), get('conference_id'),
      get('conference_name'), get('type'), get('name'), get('user_id'), get('username'), get('display_name')],
   );
   return rows[0]?.id;

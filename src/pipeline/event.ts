@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { columnName, type MatchFound } from '../engine/index.js';
+import { dedupKey } from '../db/events.js';
 import { text } from '../db/messages.js';
 
 /** An event row and its parsed children, ready to insert. */
@@ -62,9 +62,4 @@ export function eventRows(match: MatchFound): EventRows {
       ...(typed.system_information?.recognised ? typed.system_information.pairs : []).map((p, i) => ({ section: 'system_information' as const, seq: i + 1, ...p })),
     ].map((l) => ({ section: l.section, seq: l.seq, label: text(l.label), value: l.value === '' ? null : text(l.value) })),
   };
-}
-
-function dedupKey(event: string, values: Record<string, string | null>): Buffer {
-  const canonical = JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
-  return createHash('sha256').update(event).update('\0').update(canonical).digest();
 }
