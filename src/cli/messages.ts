@@ -3,7 +3,7 @@ import { getMessage, listMessages, type MessageStatus } from '../db/messages.js'
 import { UserError } from '../errors.js';
 import { loadCatalog } from '../pipeline/catalog.js';
 import { parseMail } from '../pipeline/parse.js';
-import { normaliseBody, normaliseSubject } from '../engine/index.js';
+import { prepareBody, prepareSubject } from '../engine/index.js';
 import { configOf, withDatabase, withSettings, type CliIo } from './context.js';
 import { FORMATS, formatRows, type OutputFormat } from './format.js';
 import { parseDate, parsePositive, parseStatuses } from './options.js';
@@ -61,7 +61,7 @@ export function registerMessages(program: Command, io: CliIo): void {
             const e = result.explanation;
             io.stdout.write(`\nwhy, with the current templates: ${e.message}\n`);
             if (e.line !== undefined) {
-              const text = e.stage === 'subject' ? normaliseSubject(mail.subject) : normaliseBody(mail.text);
+              const text = e.stage === 'subject' ? prepareSubject(mail.subject) : prepareBody(mail.text);
               const all = text.split('\n');
               const from = Math.max(0, e.line - 1 - CONTEXT_LINES);
               io.stdout.write(`${e.stage} of the mail around line ${e.line}:\n`);

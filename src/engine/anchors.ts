@@ -1,25 +1,34 @@
 /**
- * Where literals occur in a normalised text, with the relaxed forms that normalisation makes
+ * Where literals occur in a prepared text, with the relaxed forms that preparation makes
  * necessary, and the text's line index. Every function is linear in what it reads.
  */
+import { fold } from './whitespace.js';
 
-/** A normalised text with its line ends indexed, shared by every template tried on it. */
+/**
+ * A prepared text (whitespace.ts) with its line ends indexed, shared by every template tried on
+ * it. Literals are searched in `text`, where white space is folded to spaces; values are taken
+ * from `original`, at the same positions.
+ */
 export interface TextIndex {
   readonly text: string;
+  readonly original: string;
   /** Positions of every `\n`, ascending. */
   readonly newlines: Int32Array;
 }
 
-/** Indexes a normalised text for matching. */
-export function indexText(text: string): TextIndex {
-  return new LineIndex(text);
+/** Indexes a prepared text for matching. */
+export function indexText(original: string): TextIndex {
+  return new LineIndex(original);
 }
 
 /** Line ends are found on first use: templates without one-line values never need them. */
 class LineIndex implements TextIndex {
   private lines: Int32Array | undefined;
+  readonly text: string;
 
-  constructor(readonly text: string) {}
+  constructor(readonly original: string) {
+    this.text = fold(original);
+  }
 
   get newlines(): Int32Array {
     if (this.lines) return this.lines;
@@ -144,24 +153,28 @@ export function findOccurrences(text: string, literal: string, options: Occurren
   const to = options.to ?? n;
   const core = pad > 0 ? literal.slice(0, literal.length - pad) : literal;
   if (options.flexStart && from === 0) {
-    // The text's leading blank lines were stripped: the literal's leading white space up to its
-    // last line end in that run may be missing at position 0.
+    // The text's leading blank lines were stripped (a subject's leading spaces too): the
+    // literal's leading white space, up to its last line end in that run or all of it, may be
+    // missing at position 0. Shorter forms first, so that the ends ascend.
     let k = 0;
     let cut = 0;
     while (k < literal.length && isSpaceOrLineEnd(literal.charCodeAt(k))) {
       if (literal.charCodeAt(k) === 10) cut = k + 1;
       k++;
     }
-    const rest = literal.slice(cut);
-    const restCore = pad > 0 && rest.length >= pad ? rest.slice(0, rest.length - pad) : rest;
     if (k === literal.length && options.flexEnd) add(out, 0, 0, options, n);
-    if (cut > 0 && text.startsWith(rest, 0)) {
-      add(out, 0, rest.length, options, n);
-    } else if (cut > 0 && restCore !== rest && text.startsWith(restCore, 0) && (restCore.length === n || text.charCodeAt(restCore.length) === 10)) {
-      add(out, 0, restCore.length, options, n);
-    } else if (cut > 0 && options.flexEnd && text === trimTrailing(rest)) {
-      // Both relaxations at once: every value around this literal was empty.
-      add(out, 0, n, options, n);
+    for (const c of k > cut ? [k, cut] : [cut]) {
+      if (c === 0) continue;
+      const rest = literal.slice(c);
+      const restCore = pad > 0 && rest.length >= pad ? rest.slice(0, rest.length - pad) : rest;
+      if (text.startsWith(rest, 0)) {
+        add(out, 0, rest.length, options, n);
+      } else if (restCore !== rest && text.startsWith(restCore, 0) && (restCore.length === n || text.charCodeAt(restCore.length) === 10)) {
+        add(out, 0, restCore.length, options, n);
+      } else if (options.flexEnd && rest !== '' && text === trimTrailing(rest)) {
+        // Both relaxations at once: every value around this literal was empty.
+        add(out, 0, n, options, n);
+      }
     }
   }
   if (only !== undefined) {

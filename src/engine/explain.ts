@@ -2,53 +2,34 @@
  * Explaining why a text does not fit a pattern: a forward walk finds the first literal that
  * cannot be placed after the ones before it, and says where matching stopped and why.
  */
-import { OccurrenceBuilder, lineAndColumn, lineStartBefore, nextLineEnd, type Occurrences, type TextIndex } from './anchors.js';
-import { INTERVALS, anyInIntervals, typedEnds, typedStarts, type Constraint } from './bounds.js';
+import { OccurrenceBuilder, lineAndColumn, nextLineEnd, type Occurrences, type TextIndex } from './anchors.js';
 import type { SplitFailure } from './extract.js';
 import type { Pattern } from './pattern.js';
+import { anyIn, type Constraint, type Relation } from './relation.js';
 
 /**
- * The candidates (occurrences of the next literal) a value can reach from the ends in `reached`.
- * Iterates over whichever side is smaller, so a rare literal before a frequent one costs little.
+ * The candidates (occurrences of literal i + 1) a value of slot i can reach from the ends in
+ * `reached`, by the same relation the extraction uses.
  */
-function forwardStep(index: TextIndex, c: Constraint, reached: Occurrences, candidates: Occurrences): Occurrences {
-  const { text } = index;
+function forwardStep(rel: Relation, i: number, reached: Occurrences, candidates: Occurrences): Occurrences {
   const kept = new OccurrenceBuilder();
-  if (reached.length * 4 < candidates.length) {
-    const intervals: [number, number][] = [];
-    for (let r = 0; r < reached.length; r++) {
-      const e = reached.end[r]!;
-      let count = 2;
-      if (c.fixed === undefined && c.rule === 'multi') {
-        INTERVALS[0] = e;
-        INTERVALS[1] = text.length;
-      } else if (c.fixed === undefined && c.rule === 'line') {
-        INTERVALS[0] = e;
-        INTERVALS[1] = nextLineEnd(index, e);
-      } else count = typedEnds(text, c, e);
-      for (let t = 0; t < count; t += 2) intervals.push([INTERVALS[t]!, INTERVALS[t + 1]!]);
-    }
-    intervals.sort((a, b) => a[0] - b[0]);
-    let t = 0;
-    let reach = -1;
-    for (let o = 0; o < candidates.length; o++) {
-      const p = candidates.pos[o]!;
-      while (t < intervals.length && intervals[t]![0] <= p) reach = Math.max(reach, intervals[t++]![1]);
-      if (p <= reach) kept.push(p, candidates.end[o]!);
-    }
-    return kept;
+  let reachedOK: Int32Array | undefined;
+  if (rel.filtered(i)) {
+    reachedOK = new Int32Array(reached.length);
+    let k = 0;
+    for (let r = 0; r < reached.length; r++) if (rel.startOK(reached.end[r]!)) reachedOK[k++] = reached.end[r]!;
+    reachedOK = reachedOK.subarray(0, k);
   }
   for (let o = 0; o < candidates.length; o++) {
-    const p = candidates.pos[o]!;
-    let count = 2;
-    if (c.fixed === undefined && c.rule === 'multi') {
-      INTERVALS[0] = 0;
-      INTERVALS[1] = p;
-    } else if (c.fixed === undefined && c.rule === 'line') {
-      INTERVALS[0] = lineStartBefore(index, p);
-      INTERVALS[1] = p;
-    } else count = typedStarts(text, c, p);
-    if (anyInIntervals(reached.end, reached.length, count)) kept.push(p, candidates.end[o]!);
+    const iv = rel.starts(i, candidates.pos[o]!);
+    for (let t = 0; t < iv.count; t += 3) {
+      const lo = iv.buf[t]!;
+      const hi = iv.buf[t + 1]!;
+      if (iv.buf[t + 2] ? anyIn(reachedOK!, reachedOK!.length, lo, hi) : anyIn(reached.end, reached.length, lo, hi)) {
+        kept.push(candidates.pos[o]!, candidates.end[o]!);
+        break;
+      }
+    }
   }
   return kept;
 }
@@ -78,12 +59,8 @@ function reason(index: TextIndex, c: Constraint, literal: string, last: boolean,
 }
 
 /** Walks forward to find the first literal that cannot be placed, and says why. */
-export function explainFailure(
-  index: TextIndex,
-  pattern: Pattern,
-  occ: Occurrences[],
-  constraints: readonly Constraint[],
-): SplitFailure {
+export function explainFailure(rel: Relation, pattern: Pattern, occ: readonly Occurrences[]): SplitFailure {
+  const { index, constraints } = rel;
   const n = constraints.length;
   const fail = (i: number, position: number, progress: number, message: string): SplitFailure => ({
     ok: false,
@@ -101,7 +78,7 @@ export function explainFailure(
   let reached = occ[0]!;
   let progress = pattern.literals[0]!.length;
   for (let i = 0; i < n; i++) {
-    const kept = forwardStep(index, constraints[i]!, reached, occ[i + 1]!);
+    const kept = forwardStep(rel, i, reached, occ[i + 1]!);
     if (kept.length === 0) {
       const from = reached.end[0]!;
       return fail(i + 1, from, progress, reason(index, constraints[i]!, pattern.literals[i + 1]!, i + 1 === n, from));

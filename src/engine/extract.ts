@@ -1,49 +1,43 @@
 /**
- * Splitting a normalised text along a compiled pattern, in time linear in the text for a fixed
- * pattern and without regular expressions.
+ * The anchor search: splitting a text along a compiled pattern, in time linear in the text for a
+ * fixed pattern (up to a log factor for typed slots) and without regular expressions.
  *
  * 1. Every literal's occurrences are found with `indexOf` (the first literal only at the start,
- *    the last only at the end).
+ *    the last only at the end): anchors.ts.
  * 2. A backward sweep keeps, for each literal, the occurrences from which the rest of the
- *    pattern can still be matched ("feasible"): a value between two literals must satisfy its
- *    slot's rule (one-line values contain no line end, LSIDs are 32 hex digits, ...).
- * 3. A forward sweep counts the complete splits, saturating at AMBIGUITY_COUNT_LIMIT.
- * 4. The split returned follows the AMBIGUITY RULE: values are taken in template order and each
- *    is made as long as the rest of the pattern allows (leftmost-longest, the split a greedy
- *    `^L0(.*)L1(.*)...Ln$` would give). Equivalently, the literal after each value anchors at its
- *    LAST feasible occurrence. Why: the appliance prints each template literal once, after the
- *    value; copies of it inside values are typed by people (a customer pasting the mail into the
- *    chat, a name like "Jane Roe (IT)" before a ` (` literal). The last feasible occurrence is the
- *    real one unless a later value also contains the literal, which the lint warns about.
- *
- * Each sweep visits every occurrence once with monotone pointers (binary search only for typed
- * slots, whose candidate sets are bounded), so the cost is O(text + occurrences).
+ *    pattern can still be matched ("feasible"), by the slot relation of relation.ts.
+ * 3. A forward pass counts the complete splits by dynamic programming over the feasible
+ *    occurrences, saturating at AMBIGUITY_COUNT_LIMIT.
+ * 4. Splits are enumerated in the order of the AMBIGUITY RULE: values in template order, each
+ *    as long as the rest of the pattern allows (the literal after each value anchors at its LAST
+ *    feasible occurrence; leftmost-longest, as a greedy `^L0(.*)L1(.*)...Ln$`). Why: the
+ *    appliance prints each literal once, after the value; copies of it inside values are typed by
+ *    people (a customer pasting the mail into the chat, a name like "Jane Roe (IT)" before ` (`).
+ *    Every feasible occurrence completes, so enumerating k splits costs O(k * pattern).
+ * When no split exists, explain.ts walks forward with the same relation to say where it stopped.
  */
-import {
-  NO_OCCURRENCES,
-  OccurrenceBuilder,
-  findOccurrences,
-  lineStartBefore,
-  lowerBound,
-  nextLineEnd,
-  trimTrailing,
-  type Occurrences,
-  type TextIndex,
-} from './anchors.js';
-import { INTERVALS, anyInIntervals, typedEnds, typedStarts, type Constraint } from './bounds.js';
+import { NO_OCCURRENCES, OccurrenceBuilder, findOccurrences, lowerBound, trimTrailing, type OccurrenceOptions, type Occurrences, type TextIndex } from './anchors.js';
 import { explainFailure } from './explain.js';
 import type { Pattern } from './pattern.js';
+import { Relation, anyIn, type Constraint } from './relation.js';
+import { collapsedForms, emptyOverlap, leadingSpaces, trimEndSpaces } from './whitespace.js';
 
 /** Complete splits are counted up to this bound; beyond it the count is reported as capped. */
 export const AMBIGUITY_COUNT_LIMIT = 100;
 
-/** A successful split: one raw value per slot (not yet normalised). */
-export interface Split {
+/** Where one split puts each value: slot i spans [starts[i], ends[i]) of the text (empty when equal). */
+export interface SplitPositions {
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
+/** The feasible anchors of a pattern on a text: splits can be counted and enumerated. */
+export interface Anchors {
   readonly ok: true;
-  readonly raw: string[];
-  /** Number of complete splits, at most AMBIGUITY_COUNT_LIMIT. */
-  readonly alternatives: number;
-  /** True when the count reached AMBIGUITY_COUNT_LIMIT (there may be more). */
+  readonly relation: Relation;
+  readonly feasible: readonly Occurrences[];
+  /** Complete splits, at most AMBIGUITY_COUNT_LIMIT. */
+  readonly count: number;
   readonly capped: boolean;
 }
 
@@ -62,35 +56,52 @@ export interface SplitFailure {
   readonly message: string;
 }
 
-/**
- * Splits `index.text` along `pattern`; `constraints[i]` bounds the value of slot i. `prefer`
- * selects the documented rule (`longest`, the default) or its mirror (`shortest`: each value as
- * short as possible), which the matcher only uses to find candidates for repeated macros.
- */
-export function splitText(
+/** Per slot, the spaces an empty value may lose between its literals (whitespace.ts). */
+export function overlapsOf(pattern: Pattern): number[] {
+  return pattern.slots.map((_, i) => emptyOverlap(pattern.trailingSpaces[i]!, leadingSpaces(pattern.literals[i + 1]!)));
+}
+
+/** Finds the feasible anchors of `pattern` in `index`, or explains why there are none. */
+export function searchAnchors(
   index: TextIndex,
   pattern: Pattern,
   constraints: readonly Constraint[],
-  prefer: 'longest' | 'shortest' = 'longest',
-): Split | SplitFailure {
+  canonical = true,
+): Anchors | SplitFailure {
+  const overlaps = overlapsOf(pattern);
+  const relation = new Relation(index, constraints, overlaps, canonical);
+  const occ = findAnchors(index, pattern, overlaps);
+  if (occ[0]!.length === 0) return explainFailure(relation, pattern, occ);
+  const feasible = backwardSweep(relation, occ);
+  if (feasible[0]!.length === 0) return explainFailure(relation, pattern, occ);
+  const count = countSplits(relation, feasible);
+  return { ok: true, relation, feasible, count: Math.max(1, count), capped: count >= AMBIGUITY_COUNT_LIMIT };
+}
+
+/** Every literal's occurrences, bounded from both sides by where the others can be. */
+function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly number[]): Occurrences[] {
   const { text } = index;
   const { literals, trailingSpaces } = pattern;
-  const n = constraints.length;
-  // A literal cannot start before the previous literal's earliest occurrence ends: searching
-  // from there keeps the scans short when the literals are spread over the text.
-  // Symmetrically, literal i cannot start after the next literal's last possible start minus
-  // its own shortest form: one lastIndexOf per literal, from the end, bounds the forward scans.
-  if (n > 0 && literals[0] !== '') {
-    // Most templates tried on a mail fail here: check the anchored first literal before any scan.
-    const first = findOccurrences(text, literals[0]!, { flexStart: false, flexEnd: true, pad: trailingSpaces[0]!, only: 0 });
-    if (first.length === 0) return explainFailure(index, pattern, [first], constraints);
+  const n = pattern.slots.length;
+  if (n === 0) {
+    const whole = new OccurrenceBuilder();
+    if (collapsedForms(literals[0]!).includes(text)) whole.push(0, text.length);
+    return [whole];
   }
+  // Most templates tried on a mail fail here: check the anchored first literal before any scan.
+  const first = findForms(text, literals[0]!, { flexStart: false, flexEnd: true, pad: trailingSpaces[0]!, only: 0 });
+  if (first.length === 0) return [first, ...literals.slice(1).map(() => NO_OCCURRENCES)];
+  // Literal i cannot start after the next literal's last possible start minus its own shortest
+  // form (plus the spaces they may share): one lastIndexOf per literal bounds the forward scans.
   const upper = new Array<number>(n + 1);
   upper[n] = Math.max(0, text.length - literals[n]!.length);
   for (let i = n - 1; i >= 0; i--) {
-    const stem = trimTrailing(literals[i]!);
-    const bound = upper[i + 1]! - stem.length;
-    const last = stem === '' || bound < 0 ? -1 : text.lastIndexOf(stem, bound);
+    let last = -1;
+    for (const form of collapsedForms(literals[i]!)) {
+      const stem = trimTrailing(form);
+      const bound = upper[i + 1]! - stem.length + overlaps[i]!;
+      if (stem !== '' && bound >= 0) last = Math.max(last, text.lastIndexOf(stem, bound));
+    }
     // Not found: the mail will not match; keep the looser bound so the explanation still walks
     // forward to the literal that is really missing.
     upper[i] = last >= 0 ? last : upper[i + 1]!;
@@ -105,40 +116,43 @@ export function splitText(
   let from = 0;
   for (let i = 0; i <= n; i++) {
     const literal = literals[i]!;
+    const flex = { flexStart: i > 0, flexEnd: i < n, pad: i < n ? trailingSpaces[i]! : 0, from, to: upper[i]! };
     let found: Occurrences;
-    if (n === 0) {
-      const whole = new OccurrenceBuilder();
-      if (text === literal) whole.push(0, text.length);
-      found = whole;
-    } else {
-      const flex = { flexStart: i > 0, flexEnd: i < n, pad: i < n ? trailingSpaces[i]! : 0, from, to: upper[i]! };
-      if (i === 0) found = findOccurrences(text, literal, { ...flex, only: 0 });
-      else if (i === n) found = findOccurrences(text, literal, { ...flex, only: text.length - literal.length, mustEnd: true });
-      else {
-        const cached = reuse.get(`${trailingSpaces[i]}|${literal}`)!;
-        cached.found ??= findOccurrences(text, literal, { ...flex, to: cached.to });
-        found = window(cached.found, from, upper[i]!);
-      }
+    if (i === 0) found = findForms(text, literal, { ...flex, only: 0 });
+    else if (i === n) found = findForms(text, literal, { ...flex, only: text.length - literal.length, mustEnd: true });
+    else {
+      const cached = reuse.get(`${trailingSpaces[i]}|${literal}`)!;
+      cached.found ??= findForms(text, literal, { ...flex, to: cached.to });
+      found = window(cached.found, from, upper[i]!);
     }
     occ.push(found);
     if (found.length === 0) {
       for (let k = i + 1; k <= n; k++) occ.push(NO_OCCURRENCES);
       break;
     }
-    from = found.end[0]!;
+    from = Math.max(0, found.end[0]! - (i < n ? overlaps[i]! : 0));
   }
-  const feasible = backwardSweep(index, occ, constraints);
-  if (feasible[0]!.length === 0) return explainFailure(index, pattern, occ, constraints);
-  const counted = countSplits(index, feasible, constraints);
-  const raw: string[] = [];
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const e = feasible[i]!.end[k]!;
-    const next = feasible[i + 1]!;
-    k = allowedEnd(index, constraints[i]!, e, next, prefer);
-    raw.push(text.slice(e, next.pos[k]!));
+  return occ;
+}
+
+/**
+ * Occurrences of a literal in any of its collapsed forms (whitespace.ts), merged in ascending
+ * order; for most literals, just the literal's.
+ */
+function findForms(text: string, literal: string, options: OccurrenceOptions): Occurrences {
+  const forms = collapsedForms(literal);
+  if (forms.length === 1) return findOccurrences(text, literal, options);
+  const all: [number, number][] = [];
+  for (const form of forms) {
+    const pad = Math.min(options.pad, form.length - trimEndSpaces(form).length);
+    const only = options.only !== undefined && options.mustEnd ? text.length - form.length : options.only;
+    const found = findOccurrences(text, form, { ...options, pad, ...(only !== undefined ? { only } : {}) });
+    for (let o = 0; o < found.length; o++) all.push([found.pos[o]!, found.end[o]!]);
   }
-  return { ok: true, raw, alternatives: Math.max(1, counted), capped: counted >= AMBIGUITY_COUNT_LIMIT };
+  all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = new OccurrenceBuilder();
+  for (const [p, e] of all) if (out.length === 0 || out.lastPos() !== p || out.lastEnd() !== e) out.push(p, e);
+  return out;
 }
 
 /** The occurrences starting within [from, to], as a view (no copy). */
@@ -149,172 +163,142 @@ function window(all: Occurrences, from: number, to: number): Occurrences {
   return { pos: all.pos.subarray(a, b), end: all.end.subarray(a, b), length: b - a };
 }
 
+/** The positions of `occ` at which a flagged value may end (relation.endOK), ascending. */
+function endOKPositions(rel: Relation, occ: Occurrences): Int32Array {
+  const out = new Int32Array(occ.length);
+  let k = 0;
+  for (let o = 0; o < occ.length; o++) if (rel.endOK(occ.pos[o]!)) out[k++] = occ.pos[o]!;
+  return out.subarray(0, k);
+}
+
+/** Whether a value of slot i starting at e reaches one of `next` (or, flagged, of `nextOK`). */
+function reaches(rel: Relation, i: number, e: number, next: Occurrences, nextOK: Int32Array | undefined): boolean {
+  const iv = rel.ends(i, e);
+  for (let t = 0; t < iv.count; t += 3) {
+    const lo = iv.buf[t]!;
+    const hi = iv.buf[t + 1]!;
+    if (iv.buf[t + 2] ? anyIn(nextOK!, nextOK!.length, lo, hi) : anyIn(next.pos, next.length, lo, hi)) return true;
+  }
+  return false;
+}
+
 /** Keeps, literal by literal from the end, the occurrences the rest of the pattern can follow. */
-function backwardSweep(index: TextIndex, occ: Occurrences[], constraints: readonly Constraint[]): Occurrences[] {
-  const { text } = index;
-  const n = constraints.length;
+function backwardSweep(rel: Relation, occ: Occurrences[]): Occurrences[] {
+  const n = rel.constraints.length;
   const feasible: Occurrences[] = new Array<Occurrences>(n + 1);
   feasible[n] = occ[n]!;
   for (let i = n - 1; i >= 0; i--) {
-    const next = feasible[i + 1]!.pos;
-    const nextLength = feasible[i + 1]!.length;
+    const next = feasible[i + 1]!;
     const here = occ[i]!;
-    const kept = new OccurrenceBuilder();
-    const c = constraints[i]!;
-    const typed = c.fixed !== undefined || (c.rule !== 'line' && c.rule !== 'multi');
-    if (nextLength === 0) {
+    if (next.length === 0) {
       // Nothing after can be matched, so nothing before can either.
       for (let k = i; k >= 0; k--) feasible[k] = NO_OCCURRENCES;
       return feasible;
     }
-    const lastNext = next[nextLength - 1]!;
+    const c = rel.constraints[i]!;
     if (c.fixed === undefined && c.rule === 'multi') {
       // Anything can follow: exactly the occurrences ending by the last successor, a prefix.
-      const k = lowerBound(here.end, lastNext + 1, 0, here.length);
+      const k = lowerBound(here.end, next.pos[next.length - 1]! + rel.overlaps[i]! + 1, 0, here.length);
       feasible[i] = k === here.length ? here : { pos: here.pos.subarray(0, k), end: here.end.subarray(0, k), length: k };
       continue;
     }
-    if (nextLength * 4 < here.length) {
-      feasible[i] = keepEndingIn(index, c, here, feasible[i + 1]!);
-      continue;
-    }
-    // Occurrence ends ascend, so both pointers only move forward.
-    let j = 0;
-    let nl = 0;
+    const nextOK = rel.filtered(i) ? endOKPositions(rel, next) : undefined;
+    const kept = new OccurrenceBuilder();
     for (let o = 0; o < here.length; o++) {
-      const e = here.end[o]!;
-      let ok: boolean;
-      if (typed) {
-        ok = anyInIntervals(next, nextLength, typedEnds(text, c, e));
-      } else if (c.rule === 'multi') {
-        ok = e <= lastNext;
-      } else {
-        const newlines = index.newlines;
-        while (j < nextLength && next[j]! < e) j++;
-        while (nl < newlines.length && newlines[nl]! < e) nl++;
-        const lineEnd = nl < newlines.length ? newlines[nl]! : text.length;
-        ok = j < nextLength && next[j]! <= lineEnd;
-      }
-      if (ok) kept.push(here.pos[o]!, e);
+      if (reaches(rel, i, here.end[o]!, next, nextOK)) kept.push(here.pos[o]!, here.end[o]!);
     }
     feasible[i] = kept;
   }
   return feasible;
 }
 
-/**
- * The occurrences in `here` from whose end a value can reach one of the (few) occurrences in
- * `next`: the union of the starts allowed before each of them, swept once over `here`.
- */
-function keepEndingIn(index: TextIndex, c: Constraint, here: Occurrences, next: Occurrences): Occurrences {
-  const intervals: [number, number][] = [];
-  for (let o = 0; o < next.length; o++) {
-    const p = next.pos[o]!;
-    let count = 2;
-    if (c.fixed === undefined && c.rule === 'line') {
-      INTERVALS[0] = lineStartBefore(index, p);
-      INTERVALS[1] = p;
-    } else count = typedStarts(index.text, c, p);
-    for (let t = 0; t < count; t += 2) intervals.push([INTERVALS[t]!, INTERVALS[t + 1]!]);
-  }
-  intervals.sort((a, b) => a[0] - b[0]);
-  const kept = new OccurrenceBuilder();
-  let t = 0;
-  let reach = -1;
-  for (let o = 0; o < here.length; o++) {
-    const e = here.end[o]!;
-    while (t < intervals.length && intervals[t]![0] <= e) reach = Math.max(reach, intervals[t++]![1]);
-    if (e <= reach) kept.push(here.pos[o]!, e);
-  }
-  return kept;
-}
-
-/** Index in `next` of the latest (or earliest) position a value starting at `e` may end at. */
-function allowedEnd(index: TextIndex, c: Constraint, e: number, nextOcc: Occurrences, prefer: 'longest' | 'shortest'): number {
-  const next = nextOcc.pos;
-  const length = nextOcc.length;
-  let count = 2;
-  if (c.fixed === undefined && c.rule === 'multi') {
-    INTERVALS[0] = e;
-    INTERVALS[1] = index.text.length;
-  } else if (c.fixed === undefined && c.rule === 'line') {
-    INTERVALS[0] = e;
-    INTERVALS[1] = nextLineEnd(index, e);
-  } else count = typedEnds(index.text, c, e);
-  if (prefer === 'longest') {
-    for (let t = count - 2; t >= 0; t -= 2) {
-      const k = lowerBound(next, INTERVALS[t + 1]! + 1, 0, length) - 1;
-      if (k >= 0 && next[k]! >= INTERVALS[t]!) return k;
-    }
-  } else {
-    for (let t = 0; t < count; t += 2) {
-      const k = lowerBound(next, INTERVALS[t]!, 0, length);
-      if (k < length && next[k]! <= INTERVALS[t + 1]!) return k;
-    }
-  }
-  // Unreachable when `e` is feasible; fail loudly rather than return a wrong split.
-  throw new Error('extract: feasible occurrence without a successor');
-}
-
 /** Counts complete splits through the feasible occurrences, saturating at the limit. */
-function countSplits(index: TextIndex, feasible: Occurrences[], constraints: readonly Constraint[]): number {
+function countSplits(rel: Relation, feasible: readonly Occurrences[]): number {
   const cap = AMBIGUITY_COUNT_LIMIT;
-  const { text } = index;
   let counts = new Float64Array(feasible[0]!.length).fill(1);
-  for (let i = 0; i < constraints.length; i++) {
-    const prevEnds = feasible[i]!.end;
-    const prevLength = feasible[i]!.length;
-    const c = constraints[i]!;
-    const nextPos = feasible[i + 1]!.pos;
-    const nextLength = feasible[i + 1]!.length;
-    const next = new Float64Array(nextLength);
+  for (let i = 0; i < rel.constraints.length; i++) {
+    const prev = feasible[i]!;
+    const next = feasible[i + 1]!;
+    const c = rel.constraints[i]!;
+    const out = new Float64Array(next.length);
+    // prefix[k] = sum of the (capped) counts of the first k previous occurrences, exact in a double;
+    // prefixOK the same over the occurrences a flagged (non-empty one-line) value may start at.
+    const prefix = new Float64Array(prev.length + 1);
+    for (let k = 0; k < prev.length; k++) prefix[k + 1] = prefix[k]! + Math.min(counts[k]!, cap);
+    let prefixOK: Float64Array | undefined;
+    if (rel.filtered(i)) {
+      prefixOK = new Float64Array(prev.length + 1);
+      for (let k = 0; k < prev.length; k++) prefixOK[k + 1] = prefixOK[k]! + (rel.startOK(prev.end[k]!) ? Math.min(counts[k]!, cap) : 0);
+    }
     if (c.fixed === undefined && c.rule === 'multi') {
-      // Every earlier end counts: a running sum, which once saturated stays saturated.
+      // Every earlier end counts: a running pointer over ascending positions.
       let hi = 0;
-      let acc = 0;
-      let o = 0;
-      for (; o < nextLength && acc < cap; o++) {
-        while (hi < prevLength && prevEnds[hi]! <= nextPos[o]!) acc += Math.min(counts[hi++]!, cap);
-        next[o] = Math.min(acc, cap);
+      const ov = rel.overlaps[i]!;
+      for (let o = 0; o < next.length; o++) {
+        while (hi < prev.length && prev.end[hi]! <= next.pos[o]! + ov) hi++;
+        out[o] = Math.min(prefix[hi]!, cap);
       }
-      next.fill(cap, o);
-      counts = next;
-      continue;
-    }
-    // prefix[k] = sum of counts of the first k previous occurrences; values are capped before
-    // summing so the sums stay exact in a double.
-    const prefix = new Float64Array(prevLength + 1);
-    for (let k = 0; k < prevLength; k++) prefix[k + 1] = prefix[k]! + Math.min(counts[k]!, cap);
-    const typed = c.fixed !== undefined || c.rule !== 'line';
-    // Positions ascend, so the window [line start or 0, p] of previous ends only moves forward.
-    let lo = 0;
-    let hi = 0;
-    let nl = 0;
-    for (let o = 0; o < nextLength; o++) {
-      const p = nextPos[o]!;
-      let sum = 0;
-      if (typed) {
-        const count = typedStarts(text, c, p);
-        for (let t = 0; t < count; t += 2) {
-          const a = lowerBound(prevEnds, INTERVALS[t]!, 0, prevLength);
-          const b = lowerBound(prevEnds, INTERVALS[t + 1]! + 1, 0, prevLength);
-          if (b > a) sum += prefix[b]! - prefix[a]!;
+    } else {
+      for (let o = 0; o < next.length; o++) {
+        const iv = rel.starts(i, next.pos[o]!);
+        let sum = 0;
+        for (let t = 0; t < iv.count; t += 3) {
+          const a = lowerBound(prev.end, iv.buf[t]!, 0, prev.length);
+          const b = lowerBound(prev.end, iv.buf[t + 1]! + 1, 0, prev.length);
+          if (b > a) sum += iv.buf[t + 2] ? prefixOK![b]! - prefixOK![a]! : prefix[b]! - prefix[a]!;
         }
-      } else {
-        while (hi < prevLength && prevEnds[hi]! <= p) hi++;
-        if (c.rule === 'line') {
-          const newlines = index.newlines;
-          while (nl < newlines.length && newlines[nl]! < p) nl++;
-          const lineStart = nl > 0 ? newlines[nl - 1]! + 1 : 0;
-          while (lo < prevLength && prevEnds[lo]! < lineStart) lo++;
-        }
-        sum = hi > lo ? prefix[hi]! - prefix[lo]! : 0;
+        out[o] = Math.min(sum, cap);
       }
-      next[o] = Math.min(sum, cap);
     }
-    counts = next;
+    counts = out;
   }
   let total = 0;
   for (const v of counts) total += v;
   return Math.min(total, cap);
+}
+
+/**
+ * Calls `visit` with each complete split in the order of the ambiguity rule, until it returns
+ * false or `limit` splits were visited.
+ */
+export function enumerateSplits(anchors: Anchors, limit: number, visit: (split: SplitPositions) => boolean): void {
+  const rel = anchors.relation;
+  const { feasible } = anchors;
+  const n = rel.constraints.length;
+  const starts = new Array<number>(n);
+  const ends = new Array<number>(n);
+  let visited = 0;
+  // Candidate successors of an end e, latest first; copied out of the relation's scratch buffer.
+  const successors = (i: number, e: number): number[] => {
+    const next = feasible[i + 1]!;
+    const iv = rel.ends(i, e);
+    const out: number[] = [];
+    for (let t = 0; t < iv.count; t += 3) {
+      const a = lowerBound(next.pos, iv.buf[t]!, 0, next.length);
+      const b = lowerBound(next.pos, iv.buf[t + 1]! + 1, 0, next.length);
+      for (let k = a; k < b; k++) if (!iv.buf[t + 2] || rel.endOK(next.pos[k]!)) out.push(k);
+    }
+    return out.sort((x, y) => y - x);
+  };
+  const walk = (i: number, k: number): boolean => {
+    if (i === n) {
+      visited++;
+      return visit({ starts, ends }) && visited < limit;
+    }
+    const e = feasible[i]!.end[k]!;
+    for (const j of successors(i, e)) {
+      const p = feasible[i + 1]!.pos[j]!;
+      starts[i] = Math.min(e, p);
+      ends[i] = p;
+      if (!walk(i + 1, j)) return false;
+    }
+    return true;
+  };
+  // The first value longest: it starts at the earliest end of the first literal.
+  for (let k = 0; k < feasible[0]!.length; k++) if (!walk(0, k)) return;
+}
+
+/** Whether `pattern` fits `index` at all (for lint's overlap check). */
+export function fits(index: TextIndex, pattern: Pattern, constraints: readonly Constraint[]): boolean {
+  return searchAnchors(index, pattern, constraints).ok || searchAnchors(index, pattern, constraints, false).ok;
 }

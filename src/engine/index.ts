@@ -36,8 +36,10 @@ export {
 export type { MailInput } from './match.js';
 /** Bound on the number of alternative splits counted for an ambiguous mail. */
 export { AMBIGUITY_COUNT_LIMIT } from './extract.js';
-/** Normalisation shared by templates and mail (exposed for the CLI's `template test`). */
-export { normaliseBody, normaliseSubject, normaliseValue } from './normalise.js';
+/** The white space model shared by templates and mail (exposed for the CLI's `template test`). */
+export { normaliseValue, prepareBody, prepareSubject } from './whitespace.js';
+/** Where a value lies in the matched text. */
+export type { ValueSpan } from './readings.js';
 /** The documented HTML-to-text conversion used for `Format: html` templates. */
 export { htmlToText } from './html.js';
 /** Typed values and the best-effort sub-parsers. */

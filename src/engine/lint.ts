@@ -3,10 +3,10 @@
  * why and what to change. Heuristics only: a warning never stops a template from being used.
  */
 import { indexText } from './anchors.js';
-import type { Constraint } from './bounds.js';
+import type { Constraint } from './relation.js';
 import type { MacroInfo } from './catalogue.js';
 import type { Diagnostic, WarningCode } from './diagnostics.js';
-import { splitText } from './extract.js';
+import { fits } from './extract.js';
 import { scanMacroTokens, type Pattern, type Slot } from './pattern.js';
 import type { Template } from './template.js';
 
@@ -142,7 +142,7 @@ function matchesRendering(pattern: Pattern | undefined, other: Pattern | undefin
   // A template without a subject accepts any subject, so the subjects never keep them apart.
   if (!pattern || !other) return true;
   const constraints: Constraint[] = pattern.slots.map((s) => ({ rule: s.rule, macroName: s.macro.name, unrendered: `%${s.macro.name}%` }));
-  return splitText(indexText(render(other)), pattern, constraints).ok;
+  return fits(indexText(render(other)), pattern, constraints);
 }
 
 /** Cross-template warnings: pairs of templates that could match the same mail. */

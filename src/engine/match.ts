@@ -1,15 +1,17 @@
 /**
- * Matching one template against one received mail: recipient, then subject, then body, with a
- * macro's value pinned once known (a macro in the subject and the body must agree).
+ * Matching one template against one received mail: recipient, then subject and body read
+ * together (readings.ts), then the readings whose typed values do not look like their type are
+ * set aside when others do, and the ambiguity rule picks among what is left.
  */
 import { indexText, type TextIndex } from './anchors.js';
-import type { Constraint } from './bounds.js';
-import { AMBIGUITY_COUNT_LIMIT, splitText, type SplitFailure } from './extract.js';
+import { MACROS } from './catalogue.js';
+import { AMBIGUITY_COUNT_LIMIT, type SplitFailure } from './extract.js';
 import { htmlToText } from './html.js';
-import { normaliseBody, normaliseSubject, normaliseValue } from './normalise.js';
-import type { Pattern } from './pattern.js';
+import { parseTime } from './parsers/times.js';
+import { readMail, type Reading, type ValueSpan } from './readings.js';
 import type { Template } from './template.js';
 import { emptyValues, type MacroValues } from './values.js';
+import { prepareBody, prepareSubject } from './whitespace.js';
 
 /** A received mail as the pipeline hands it over: decoded subject and parts. */
 export interface MailInput {
@@ -20,23 +22,26 @@ export interface MailInput {
   recipients?: string[];
 }
 
-/** A mail normalised once and shared by every template tried on it. */
+/** A mail prepared once and shared by every template tried on it. */
 export interface PreparedMail {
   readonly subject: TextIndex;
+  /** The text part; the HTML part's text when the mail has no text part. */
   readonly text: TextIndex;
   /** The HTML part converted by html.ts (computed on first use); the text part if there is none. */
   html(): TextIndex;
   readonly recipients: readonly string[];
 }
 
-/** Normalises a mail for matching. */
+/** Prepares a mail for matching (whitespace.ts); the mail's own characters are kept. */
 export function prepareMail(mail: MailInput): PreparedMail {
   let html: TextIndex | undefined;
-  const text = indexText(normaliseBody(mail.text ?? ''));
+  const htmlText = (): TextIndex => (html ??= indexText(prepareBody(htmlToText(mail.html!))));
+  const hasText = (mail.text ?? '').trim() !== '';
+  const text = hasText || !mail.html ? indexText(prepareBody(mail.text ?? '')) : htmlText();
   return {
-    subject: indexText(normaliseSubject(mail.subject ?? '')),
+    subject: indexText(prepareSubject(mail.subject ?? '')),
     text,
-    html: () => (html ??= mail.html ? indexText(normaliseBody(htmlToText(mail.html))) : text),
+    html: () => (mail.html ? htmlText() : text),
     recipients: (mail.recipients ?? []).map((r) => r.trim().replace(/^<|>$/g, '').toLowerCase()),
   };
 }
@@ -46,9 +51,14 @@ export interface TemplateFit {
   readonly ok: true;
   readonly template: Template;
   readonly values: MacroValues;
-  /** Complete splits found (1 = unique), at most AMBIGUITY_COUNT_LIMIT. */
+  /** Readings that satisfy every constraint (1 = unique), at most AMBIGUITY_COUNT_LIMIT. */
   readonly alternatives: number;
   readonly capped: boolean;
+  /** The other readings' values (at most ALTERNATIVES_SHOWN), in rule order. */
+  readonly otherReadings: readonly MacroValues[];
+  /** Where each value of the chosen reading lies in `text`. */
+  readonly spans: readonly ValueSpan[];
+  readonly text: { readonly subject: string; readonly body: string };
   readonly subjectLiteral: number;
   readonly bodyLiteral: number;
 }
@@ -62,116 +72,82 @@ export interface TemplateMiss {
   /** Literal characters matched before failing, subject first: ranks the nearest template. */
   readonly progress: number;
   readonly message: string;
+  readonly text: { readonly subject: string; readonly body: string };
 }
 
-type PartResult =
-  | { ok: true; values: (string | null)[]; alternatives: number; capped: boolean }
-  | { ok: false; failure: SplitFailure };
+/** Alternative readings returned with an ambiguous match, for people to compare. */
+export const ALTERNATIVES_SHOWN = 5;
 
-function constraintsFor(pattern: Pattern, known: ReadonlyMap<string, string | null>): Constraint[] {
-  return pattern.slots.map((s) => {
-    const base = { rule: s.rule, macroName: s.macro.name, unrendered: `%${s.macro.name}%` };
-    return known.has(s.macro.name) ? { ...base, fixed: known.get(s.macro.name)! } : base;
-  });
-}
+const TIME_MACROS = MACROS.filter((m) => m.kind === 'time').map((m) => m.name);
+const URL_MACROS = MACROS.filter((m) => m.parser === 'recordings').map((m) => m.name);
+const UNRENDERED = /%[A-Z][A-Z0-9_-]*%/;
 
 /**
- * Splits one part. A macro repeated within the part must have one value; equality is not
- * something the linear sweep can enforce (it is a back-reference), so when the documented split
- * disagrees the part is re-split with the repeated macros pinned to a candidate value, taken in
- * turn from the first and last occurrences of the longest and of the shortest split. If no
- * candidate fits, the mail does not match this template.
+ * How many of a reading's values do not look like their type: times of which some are read and
+ * some not (the appliance renders every time alike, so a split that leaves one of two unreadable
+ * is not its output), a recording that is not URLs one per line, a one-line value holding
+ * another macro's unrendered `%NAME%`. Among readings that fit the text, those with the fewest
+ * such values are kept.
  */
-function splitPart(pattern: Pattern, index: TextIndex, known: ReadonlyMap<string, string | null>): PartResult {
-  const run = (pinned: ReadonlyMap<string, string | null>, prefer: 'longest' | 'shortest' = 'longest'): PartResult => {
-    const split = splitText(index, pattern, constraintsFor(pattern, pinned), prefer);
-    if (!split.ok) return { ok: false, failure: split };
-    const values = split.raw.map((raw, i) => {
-      const macro = pattern.slots[i]!.macro;
-      return normaliseValue(raw, macro.name, macro.multiline);
-    });
-    return { ok: true, values, alternatives: split.alternatives, capped: split.capped };
-  };
-  const conflicts = (values: readonly (string | null)[]): string[] => {
-    const seen = new Map<string, string | null>();
-    const out = new Set<string>();
-    pattern.slots.forEach((slot, i) => {
-      const name = slot.macro.name;
-      if (!seen.has(name)) seen.set(name, values[i]!);
-      else if (seen.get(name) !== values[i]) out.add(name);
-    });
-    return [...out];
-  };
-  const first = run(known);
-  if (!first.ok) return first;
-  const names = conflicts(first.values);
-  if (names.length === 0) return first;
-  const sources: (readonly (string | null)[])[] = [first.values];
-  const shortest = run(known, 'shortest');
-  if (shortest.ok) sources.push(shortest.values);
-  let failure: PartResult | undefined;
-  for (const values of sources) {
-    for (const pick of ['first', 'last'] as const) {
-      const pinned = new Map(known);
-      for (const name of names) {
-        const at = pattern.slots.flatMap((s, i) => (s.macro.name === name ? [i] : []));
-        pinned.set(name, values[pick === 'first' ? at[0]! : at[at.length - 1]!]!);
-      }
-      // Pinned occurrences all carry the same value, so a successful retry has no conflict. Its
-      // uniqueness is unknown (the unpinned count includes inconsistent splits), so the count
-      // reported is the unpinned one: an upper bound, always > 1 here, hence "ambiguous".
-      const retry = run(pinned);
-      if (retry.ok) return { ...retry, alternatives: first.alternatives, capped: first.capped };
-      failure ??= retry;
+function oddValues(values: ReadonlyMap<string, string | null>, timezone: string | undefined): number {
+  let odd = 0;
+  let times = 0;
+  let unread = 0;
+  for (const [name, value] of values) {
+    if (value === null) continue;
+    if (TIME_MACROS.includes(name)) {
+      times++;
+      if (parseTime(value, timezone).format === 'unrecognised') unread++;
+    } else if (URL_MACROS.includes(name)) {
+      if (!value.split('\n').every((line) => /^https?:\/\/\S+$/i.test(line.trim()) || line.trim() === '')) odd++;
+    } else if (!value.includes('\n') && UNRENDERED.test(value)) {
+      odd++;
     }
   }
-  return failure!;
+  return odd + (unread > 0 && unread < times ? unread : 0);
+}
+
+function likeliest(list: readonly Reading[], timezone: string | undefined): Reading[] {
+  if (list.length < 2) return [...list];
+  const scores = list.map((r) => oddValues(r.values, timezone));
+  const best = Math.min(...scores);
+  return list.filter((_, i) => scores[i] === best);
 }
 
 /** Tries one template on a prepared mail. */
 export function fitTemplate(template: Template, mail: PreparedMail): TemplateFit | TemplateMiss {
-  if (template.recipient && !mail.recipients.includes(template.recipient.toLowerCase())) {
-    return {
-      ok: false, template, stage: 'recipient', progress: -1,
-      message: `the mail is not addressed to ${template.recipient}`,
-    };
-  }
-  const values = emptyValues();
-  const known = new Map<string, string | null>();
-  let alternatives = 1;
-  let capped = false;
-  let subjectLiteral = 0;
-  if (template.subjectPattern) {
-    const subject = splitPart(template.subjectPattern, mail.subject, known);
-    if (!subject.ok) {
-      return {
-        ok: false, template, stage: 'subject', failure: subject.failure, progress: subject.failure.progress,
-        message: `subject: ${subject.failure.message}`,
-      };
-    }
-    template.subjectPattern.slots.forEach((slot, i) => {
-      if (!known.has(slot.macro.name)) known.set(slot.macro.name, subject.values[i]!);
-    });
-    alternatives = subject.alternatives;
-    capped = subject.capped;
-    subjectLiteral = template.subjectPattern.literalLength;
-  }
   const bodyIndex = template.format === 'html' ? mail.html() : mail.text;
-  const body = splitPart(template.bodyPattern, bodyIndex, known);
-  if (!body.ok) {
-    return {
-      ok: false, template, stage: 'body', failure: body.failure, progress: subjectLiteral + body.failure.progress,
-      message: `body line ${body.failure.line}: ${body.failure.message}`,
-    };
+  const text = { subject: mail.subject.original, body: bodyIndex.original };
+  if (template.recipient && !mail.recipients.includes(template.recipient.toLowerCase())) {
+    return { ok: false, template, stage: 'recipient', progress: -1, message: `the mail is not addressed to ${template.recipient}`, text };
   }
-  template.bodyPattern.slots.forEach((slot, i) => {
-    if (!known.has(slot.macro.name)) known.set(slot.macro.name, body.values[i]!);
-  });
-  for (const [name, v] of known) values[name] = name === 'LSID' && v !== null ? v.toLowerCase() : v;
-  alternatives = Math.min(alternatives * body.alternatives, AMBIGUITY_COUNT_LIMIT);
-  capped = capped || body.capped || alternatives >= AMBIGUITY_COUNT_LIMIT;
+  const subjectLiteral = template.subjectPattern?.literalLength ?? 0;
+  const read = readMail(
+    template.subjectPattern ? { pattern: template.subjectPattern, index: mail.subject } : undefined,
+    { pattern: template.bodyPattern, index: bodyIndex },
+  );
+  if (!read.ok) {
+    const { failure, part } = read;
+    return part === 'subject'
+      ? { ok: false, template, stage: 'subject', failure, progress: failure.progress, message: `subject: ${failure.message}`, text }
+      : {
+          ok: false, template, stage: 'body', failure, progress: subjectLiteral + failure.progress,
+          message: `body line ${failure.line}: ${failure.message}`, text,
+        };
+  }
+  const kept = likeliest(read.list, template.timezone);
+  const toValues = (r: Reading): MacroValues => {
+    const values = emptyValues();
+    for (const [name, v] of r.values) values[name] = name === 'LSID' && v !== null ? v.toLowerCase() : v;
+    return values;
+  };
+  const chosen = kept[0]!;
   return {
-    ok: true, template, values, alternatives, capped,
+    ok: true, template, values: toValues(chosen),
+    alternatives: read.capped ? AMBIGUITY_COUNT_LIMIT : kept.length,
+    capped: read.capped,
+    otherReadings: kept.slice(1, 1 + ALTERNATIVES_SHOWN).map(toValues),
+    spans: chosen.spans, text,
     subjectLiteral, bodyLiteral: template.bodyPattern.literalLength,
   };
 }

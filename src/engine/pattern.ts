@@ -4,7 +4,7 @@
  * extractor searches for; slots carry the rule that bounds their value.
  */
 import { findMacro, type MacroInfo } from './catalogue.js';
-import { trimEndLinear } from './normalise.js';
+import { trimEndSpaces } from './whitespace.js';
 
 /**
  * How a slot's value is bounded during matching:
@@ -82,7 +82,7 @@ function ruleFor(macro: MacroInfo): SlotRule {
 }
 
 /**
- * Compiles normalised text into a pattern. Unknown `%WORD%` tokens are kept as literal text
+ * Compiles prepared, folded text (whitespace.ts) into a pattern. Unknown `%WORD%` tokens are kept as literal text
  * (template validation reports them); `firstOrdinal` numbers the slots.
  */
 export function compilePattern(text: string, firstOrdinal = 0): Pattern {
@@ -97,7 +97,7 @@ export function compilePattern(text: string, firstOrdinal = 0): Pattern {
     if (!macro) continue;
     literal += text.slice(last, token.start);
     literals.push(literal);
-    trailingSpaces.push(literal.length - trimEndLinear(literal).length);
+    trailingSpaces.push(literal.length - trimEndSpaces(literal).length);
     slots.push({ macro, rule: ruleFor(macro), ordinal: ordinal++ });
     literal = '';
     last = token.end;

@@ -14,6 +14,7 @@ import { fitTemplate, prepareMail, type MailInput, type PreparedMail, type Templ
 import { EngineError } from './diagnostics.js';
 import type { Pattern } from './pattern.js';
 import type { Template } from './template.js';
+import type { ValueSpan } from './readings.js';
 import { typeValues, type MacroValues, type TypedValues } from './values.js';
 
 /** Longest prefix used as an index key: long enough to separate, short enough to bound lookups. */
@@ -36,6 +37,13 @@ export interface MatchFound {
   /** Macro name → normalised value (null when empty, unrendered or not in the template). */
   values: MacroValues;
   typed: TypedValues;
+  /** When ambiguous: the values of other readings that fit (a few, in rule order). */
+  otherReadings: MacroValues[];
+  /** The mail text the engine matched: the prepared subject, and the body (the HTML part's text
+   * for `Format: html`, or when the mail has no text part). */
+  text: { subject: string; body: string };
+  /** Where each value of the chosen reading lies in `text` (UTF-16 offsets; empty values too). */
+  spans: ValueSpan[];
 }
 
 /** Why no template matched. */
@@ -50,6 +58,8 @@ export interface MatchExplanation {
   column?: number;
   stage?: 'recipient' | 'subject' | 'body';
   message: string;
+  /** The mail text `position` refers to (as in MatchFound), when a template was tried. */
+  text?: { subject: string; body: string };
 }
 
 /** A mail no template matched. */
@@ -218,6 +228,9 @@ function found(fits: TemplateFit[]): MatchFound {
     otherTemplates: others,
     values: best.values,
     typed: typeValues(best.values, best.template.timezone),
+    otherReadings: [...best.otherReadings],
+    text: { ...best.text },
+    spans: [...best.spans],
   };
 }
 
@@ -225,8 +238,16 @@ function unmatched(misses: TemplateMiss[], templateCount: number): MatchMissing 
   if (misses.length === 0) {
     return { status: 'unmatched', explanation: { message: templateCount === 0 ? 'no active template' : 'no template fits this mail' } };
   }
-  const nearest = misses.reduce((a, b) => (b.progress > a.progress ? b : a));
+  // The template that got furthest; the first in name order among equals, so the pick is stable.
+  const nearest = [...misses].sort((a, b) => b.progress - a.progress || (a.template.name < b.template.name ? -1 : 1))[0]!;
   const f = nearest.failure;
+  if (misses.length > 1 && nearest.progress <= 0) {
+    // Not one literal of any template was found: naming one would be an arbitrary pick.
+    return {
+      status: 'unmatched',
+      explanation: { message: `no template is near: none of the ${misses.length} templates' opening text was found`, text: { ...nearest.text } },
+    };
+  }
   return {
     status: 'unmatched',
     explanation: {
@@ -234,6 +255,7 @@ function unmatched(misses: TemplateMiss[], templateCount: number): MatchMissing 
       stage: nearest.stage,
       ...(f ? { missingLiteral: f.missingLiteral, position: f.position, line: f.line, column: f.column } : {}),
       message: `nearest template "${nearest.template.name}": ${nearest.message}`,
+      text: { ...nearest.text },
     },
   };
 }

@@ -16,7 +16,7 @@ import {
 import { closest, type Diagnostic, type ErrorCode } from './diagnostics.js';
 import { htmlToText } from './html.js';
 import { lintTemplate } from './lint.js';
-import { normaliseBody, normaliseSubject } from './normalise.js';
+import { fold, prepareBody, prepareSubject } from './whitespace.js';
 import { compilePattern, scanMacroTokens, type Pattern } from './pattern.js';
 
 /** Where a macro token sits in the template file. */
@@ -46,9 +46,9 @@ export interface Template {
   readonly macros: readonly string[];
   readonly macroPositions: readonly MacroPosition[];
   readonly source: string;
-  /** Compiled normalised subject, when the template has one. */
+  /** Compiled subject (prepared and folded, whitespace.ts), when the template has one. */
   readonly subjectPattern?: Pattern;
-  /** Compiled normalised body (for html: the text conversion of html.ts). */
+  /** Compiled body, prepared and folded (for html: the text conversion of html.ts). */
   readonly bodyPattern: Pattern;
 }
 
@@ -156,7 +156,7 @@ export function parseTemplate(source: string, fileName?: string): ParseResult {
   // Body: runs to the end of the file; one trailing newline is not part of it.
   const bodyStartOffset = bodyLine < 0 ? source.length : lines.slice(0, bodyLine).reduce((s, l) => s + l.length + 1, 0);
   const body = source.slice(Math.min(bodyStartOffset, source.length)).replace(/\r?\n$/, '');
-  if (bodyLine >= 0 && normaliseBody(body) === '') {
+  if (bodyLine >= 0 && prepareBody(body) === '') {
     error('empty-body', 'the template body is empty', bodyLine + 1, 1, 'paste the mail body exactly as typed into the appliance');
   }
 
@@ -202,9 +202,9 @@ export function parseTemplate(source: string, fileName?: string): ParseResult {
   if (errors.length > 0 || !event) return { errors, warnings: [] };
 
   const subject = subjectHeader?.value;
-  const subjectPattern = subject !== undefined && subject !== '' ? compilePattern(normaliseSubject(subject)) : undefined;
+  const subjectPattern = subject !== undefined && subject !== '' ? compilePattern(fold(prepareSubject(subject))) : undefined;
   const bodyText = format === 'html' ? htmlToText(body) : body;
-  const bodyPattern = compilePattern(normaliseBody(bodyText), subjectPattern?.slots.length ?? 0);
+  const bodyPattern = compilePattern(fold(prepareBody(bodyText)), subjectPattern?.slots.length ?? 0);
   const macros = [...new Set(positions.map((p) => p.name))];
   const template: Template = {
     name,

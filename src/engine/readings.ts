@@ -1,0 +1,202 @@
+/**
+ * Readings of a mail: assignments of a span of the mail's text to every macro occurrence such
+ * that the literals match (whitespace.ts), each value obeys its slot (relation.ts), a macro used
+ * twice has one value, and typed values parse and fit their column. Subject and body are read
+ * jointly: every reading of the subject is carried into the body, so the body settles what the
+ * subject alone cannot, and the readings that satisfy everything are counted.
+ */
+import { lineAndColumn, type TextIndex } from './anchors.js';
+import { AMBIGUITY_COUNT_LIMIT, enumerateSplits, searchAnchors, type Anchors, type SplitFailure } from './extract.js';
+import type { Pattern } from './pattern.js';
+import type { Constraint } from './relation.js';
+import { fold, normaliseValue, squashSpaces, valueExtent } from './whitespace.js';
+
+/** Where one value lies in the mail text the engine matched (UTF-16 offsets). */
+export interface ValueSpan {
+  readonly macro: string;
+  readonly part: 'subject' | 'body';
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One reading: every macro's value (null: empty or unrendered) and where each occurrence lies. */
+export interface Reading {
+  readonly values: ReadonlyMap<string, string | null>;
+  readonly spans: readonly ValueSpan[];
+}
+
+/** The readings of one part, or of subject and body together. */
+export interface Readings {
+  readonly ok: true;
+  /** Distinct readings in the order of the ambiguity rule (at most AMBIGUITY_COUNT_LIMIT). */
+  readonly list: readonly Reading[];
+  /** True when there may be more readings than listed. */
+  readonly capped: boolean;
+}
+
+/** How many body searches one subject may fan out to (one per distinct value of the shared macros). */
+const BODY_SEARCHES_MAX = 16;
+
+/** Largest value of a PostgreSQL bigint, as digits. */
+const BIGINT_MAX = '9223372036854775807';
+
+/** Whether LSEQ digits fit a bigint: a typed value that must parse, or the reading is none. */
+function fitsBigint(digits: string): boolean {
+  const d = digits.replace(/^0+(?=\d)/, '');
+  return d.length < BIGINT_MAX.length || (d.length === BIGINT_MAX.length && d <= BIGINT_MAX);
+}
+
+function constraintsFor(pattern: Pattern, pins: ReadonlyMap<string, string | null>): Constraint[] {
+  return pattern.slots.map((s) => {
+    const base = { rule: s.rule, macroName: s.macro.name, unrendered: `%${s.macro.name}%` };
+    if (!pins.has(s.macro.name)) return base;
+    const pinned = pins.get(s.macro.name)!;
+    return { ...base, fixed: pinned === null ? null : fold(pinned) };
+  });
+}
+
+/** The key under which two readings count as the same: values up to what relays change. */
+function readingKey(values: ReadonlyMap<string, string | null>): string {
+  return [...values].map(([k, v]) => `${k}=${v === null ? '\u0000' : squashSpaces(v)}`).sort().join('\u0001');
+}
+
+/** The readings of one part with the macros in `pins` fixed; the failure says why there are none. */
+export function readPart(
+  pattern: Pattern,
+  index: TextIndex,
+  part: 'subject' | 'body',
+  pins: ReadonlyMap<string, string | null>,
+): Readings | SplitFailure {
+  const constraints = constraintsFor(pattern, pins);
+  // Values are rendered trimmed; only when no such reading exists may they carry edge spaces.
+  let failure: SplitFailure | undefined;
+  for (const canonical of [true, false]) {
+    const anchors = searchAnchors(index, pattern, constraints, canonical);
+    if (!anchors.ok) {
+      if (!failure || anchors.progress > failure.progress) failure = anchors;
+      continue;
+    }
+    const found = enumerate(anchors, pattern, index, part, pins);
+    if (found.ok) return found;
+    // Splits exist but none is consistent within the AMBIGUITY_COUNT_LIMIT enumerated: when there
+    // may be more, pin each repeated macro to the values seen and search again.
+    if (anchors.capped && found.repeated.length > 0) {
+      const list: Reading[] = [];
+      for (const candidate of found.repeated) {
+        const r = readPart(pattern, index, part, new Map([...pins, ...candidate]));
+        if (r.ok) list.push(...r.list);
+      }
+      if (list.length > 0) return { ok: true, list: list.slice(0, AMBIGUITY_COUNT_LIMIT), capped: true };
+    }
+    const position = anchors.feasible[0]!.end[0] ?? 0;
+    failure = {
+      ok: false, literalIndex: 0, missingLiteral: '', position, ...lineAndColumn(index, position), progress: pattern.literalLength,
+      message: found.rejected ?? 'no split gives a macro used twice the same value',
+    };
+  }
+  return failure!;
+}
+
+/** Repeated-macro candidates tried when enumeration alone finds no consistent split. */
+const REPEATED_CANDIDATES_MAX = 8;
+
+/** The distinct, consistent readings among the first splits, in rule order. */
+function enumerate(
+  anchors: Anchors,
+  pattern: Pattern,
+  index: TextIndex,
+  part: 'subject' | 'body',
+  pins: ReadonlyMap<string, string | null>,
+): Readings | { ok: false; rejected?: string; repeated: Map<string, string | null>[] } {
+  const list: Reading[] = [];
+  const seen = new Set<string>();
+  const repeated = new Map<string, Map<string, string | null>>();
+  let rejected: string | undefined;
+  enumerateSplits(anchors, AMBIGUITY_COUNT_LIMIT, ({ starts, ends }) => {
+    const values = new Map<string, string | null>(pins);
+    const spans: ValueSpan[] = [];
+    for (let i = 0; i < pattern.slots.length; i++) {
+      const macro = pattern.slots[i]!.macro;
+      const raw = ends[i]! > starts[i]! ? index.original.slice(starts[i], ends[i]) : '';
+      const value = normaliseValue(raw, macro.name, macro.multiline);
+      if (values.has(macro.name) && !pins.has(macro.name)) {
+        const before = values.get(macro.name)!;
+        // A macro used twice in one part: one value (up to runs of spaces), or no reading.
+        if ((before === null) !== (value === null) || (value !== null && squashSpaces(before!) !== squashSpaces(value))) {
+          for (const v of [value, before]) {
+            if (repeated.size < REPEATED_CANDIDATES_MAX) repeated.set(`${macro.name}=${v}`, new Map([[macro.name, v]]));
+          }
+          return true;
+        }
+      }
+      if (macro.name === 'LSEQ' && value !== null && /^\d+$/.test(value) && !fitsBigint(value)) {
+        rejected = `%LSEQ% ${value} does not fit a bigint`;
+        return true;
+      }
+      values.set(macro.name, value);
+      const [a, b] = valueExtent(raw, macro.multiline);
+      spans.push({ macro: macro.name, part, start: starts[i]! + a, end: starts[i]! + b });
+    }
+    const key = readingKey(values);
+    if (!seen.has(key)) {
+      seen.add(key);
+      list.push({ values, spans });
+    }
+    return true;
+  });
+  if (list.length === 0) return { ok: false, ...(rejected ? { rejected } : {}), repeated: [...repeated.values()] };
+  return { ok: true, list, capped: anchors.capped };
+}
+
+/**
+ * Reads subject and body together: each subject reading pins the macros the body shares with it.
+ * A failure names the part it happened in.
+ */
+export function readMail(
+  subject: { pattern: Pattern; index: TextIndex } | undefined,
+  body: { pattern: Pattern; index: TextIndex },
+): Readings | { ok: false; part: 'subject' | 'body'; failure: SplitFailure } {
+  if (!subject) {
+    const r = readPart(body.pattern, body.index, 'body', new Map());
+    return r.ok ? r : { ok: false, part: 'body', failure: r };
+  }
+  const head = readPart(subject.pattern, subject.index, 'subject', new Map());
+  if (!head.ok) return { ok: false, part: 'subject', failure: head };
+  const shared = new Set(subject.pattern.slots.map((s) => s.macro.name).filter((m) => body.pattern.slots.some((s) => s.macro.name === m)));
+  const list: Reading[] = [];
+  const seen = new Set<string>();
+  let capped = head.capped;
+  let firstFailure: SplitFailure | undefined;
+  const searched = new Map<string, Readings | SplitFailure>();
+  for (const s of head.list) {
+    const pins = new Map([...s.values].filter(([m]) => shared.has(m)));
+    const key = readingKey(pins);
+    let r = searched.get(key);
+    if (!r) {
+      if (searched.size === BODY_SEARCHES_MAX) {
+        capped = true;
+        break;
+      }
+      r = readPart(body.pattern, body.index, 'body', pins);
+      searched.set(key, r);
+    }
+    if (!r.ok) {
+      firstFailure ??= r;
+      continue;
+    }
+    capped ||= r.capped;
+    for (const b of r.list) {
+      const values = new Map([...s.values, ...b.values]);
+      const k = readingKey(values);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      list.push({ values, spans: [...s.spans, ...b.spans] });
+    }
+    if (list.length >= AMBIGUITY_COUNT_LIMIT) {
+      capped = true;
+      break;
+    }
+  }
+  if (list.length === 0) return { ok: false, part: 'body', failure: firstFailure! };
+  return { ok: true, list, capped };
+}
