@@ -83,28 +83,25 @@ const URL_MACROS = MACROS.filter((m) => m.parser === 'recordings').map((m) => m.
 const UNRENDERED = /%[A-Z][A-Z0-9_-]*%/;
 
 /**
- * How many of a reading's values do not look like their type: times of which some are read and
- * some not (the appliance renders every time alike, so a split that leaves one of two unreadable
- * is not its output), a recording that is not URLs one per line, a one-line value holding
- * another macro's unrendered `%NAME%`. Among readings that fit the text, those with the fewest
- * such values are kept.
+ * How many of a reading's values do not look like their type: a time no rendering recognises
+ * (the appliance renders every time alike: a split that leaves one unreadable where another
+ * split reads them all is not its output), a recording that is not URLs one per line, a
+ * one-line value holding another macro's unrendered `%NAME%`. Among readings that fit the text,
+ * those with the fewest such values are kept.
  */
 function oddValues(values: ReadonlyMap<string, string | null>, timezone: string | undefined): number {
   let odd = 0;
-  let times = 0;
-  let unread = 0;
   for (const [name, value] of values) {
     if (value === null) continue;
     if (TIME_MACROS.includes(name)) {
-      times++;
-      if (parseTime(value, timezone).format === 'unrecognised') unread++;
+      if (parseTime(value, timezone).format === 'unrecognised') odd++;
     } else if (URL_MACROS.includes(name)) {
       if (!value.split('\n').every((line) => /^https?:\/\/\S+$/i.test(line.trim()) || line.trim() === '')) odd++;
     } else if (!value.includes('\n') && UNRENDERED.test(value)) {
       odd++;
     }
   }
-  return odd + (unread > 0 && unread < times ? unread : 0);
+  return odd;
 }
 
 function likeliest(list: readonly Reading[], timezone: string | undefined): Reading[] {
