@@ -34,6 +34,16 @@ function forwardStep(rel: Relation, i: number, reached: Occurrences, candidates:
   return kept;
 }
 
+/**
+ * After a one-line value, the literal that follows is looked for on the same line: when it starts
+ * a new line, the next line is where text and template part.
+ */
+function lineEndAfterValue(index: TextIndex, c: Constraint, from: number): number {
+  if (c.fixed !== undefined || c.rule === 'multi') return from;
+  const end = nextLineEnd(index, from);
+  return end < index.text.length ? end + 1 : from;
+}
+
 function quote(literal: string): string {
   const shown = literal.length > 60 ? `${literal.slice(0, 57)}...` : literal;
   return JSON.stringify(shown);
@@ -81,7 +91,12 @@ export function explainFailure(rel: Relation, pattern: Pattern, occ: readonly Oc
     const kept = forwardStep(rel, i, reached, occ[i + 1]!);
     if (kept.length === 0) {
       const from = reached.end[0]!;
-      return fail(i + 1, from, progress, reason(index, constraints[i]!, pattern.literals[i + 1]!, i + 1 === n, from));
+      // A missing literal that starts a line points at the line that differs, not the one above.
+      const literal = pattern.literals[i + 1]!;
+      let at = from;
+      for (let k = 0; k < literal.length && literal.charCodeAt(k) === 10 && index.text.charCodeAt(at) === 10; k++) at++;
+      if (at === from && literal.charCodeAt(0) === 10) at = lineEndAfterValue(index, constraints[i]!, from);
+      return fail(i + 1, at, progress, reason(index, constraints[i]!, literal, i + 1 === n, from));
     }
     reached = kept;
     progress += pattern.literals[i + 1]!.length;

@@ -20,7 +20,7 @@ import { NO_OCCURRENCES, OccurrenceBuilder, findOccurrences, lowerBound, trimTra
 import { explainFailure } from './explain.js';
 import type { Pattern } from './pattern.js';
 import { Relation, anyIn, type Constraint } from './relation.js';
-import { collapsedForms, emptyOverlap, leadingSpaces, trimEndSpaces } from './whitespace.js';
+import { emptyOverlap, leadingSpaces, trimEndSpaces } from './whitespace.js';
 
 /** Complete splits are counted up to this bound; beyond it the count is reported as capped. */
 export const AMBIGUITY_COUNT_LIMIT = 100;
@@ -85,11 +85,11 @@ function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly numb
   const n = pattern.slots.length;
   if (n === 0) {
     const whole = new OccurrenceBuilder();
-    if (collapsedForms(literals[0]!).includes(text)) whole.push(0, text.length);
+    if (pattern.forms[0]!.includes(text)) whole.push(0, text.length);
     return [whole];
   }
   // Most templates tried on a mail fail here: check the anchored first literal before any scan.
-  const first = findForms(text, literals[0]!, { flexStart: false, flexEnd: true, pad: trailingSpaces[0]!, only: 0 });
+  const first = findForms(text, pattern.forms[0]!, { flexStart: false, flexEnd: true, pad: trailingSpaces[0]!, only: 0 });
   if (first.length === 0) return [first, ...literals.slice(1).map(() => NO_OCCURRENCES)];
   // Literal i cannot start after the next literal's last possible start minus its own shortest
   // form (plus the spaces they may share): one lastIndexOf per literal bounds the forward scans.
@@ -97,7 +97,7 @@ function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly numb
   upper[n] = Math.max(0, text.length - literals[n]!.length);
   for (let i = n - 1; i >= 0; i--) {
     let last = -1;
-    for (const form of collapsedForms(literals[i]!)) {
+    for (const form of pattern.forms[i]!) {
       const stem = trimTrailing(form);
       const bound = upper[i + 1]! - stem.length + overlaps[i]!;
       if (stem !== '' && bound >= 0) last = Math.max(last, text.lastIndexOf(stem, bound));
@@ -118,11 +118,11 @@ function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly numb
     const literal = literals[i]!;
     const flex = { flexStart: i > 0, flexEnd: i < n, pad: i < n ? trailingSpaces[i]! : 0, from, to: upper[i]! };
     let found: Occurrences;
-    if (i === 0) found = findForms(text, literal, { ...flex, only: 0 });
-    else if (i === n) found = findForms(text, literal, { ...flex, only: text.length - literal.length, mustEnd: true });
+    if (i === 0) found = findForms(text, pattern.forms[i]!, { ...flex, only: 0 });
+    else if (i === n) found = findForms(text, pattern.forms[i]!, { ...flex, only: text.length - literal.length, mustEnd: true });
     else {
       const cached = reuse.get(`${trailingSpaces[i]}|${literal}`)!;
-      cached.found ??= findForms(text, literal, { ...flex, to: cached.to });
+      cached.found ??= findForms(text, pattern.forms[i]!, { ...flex, to: cached.to });
       found = window(cached.found, from, upper[i]!);
     }
     occ.push(found);
@@ -139,9 +139,8 @@ function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly numb
  * Occurrences of a literal in any of its collapsed forms (whitespace.ts), merged in ascending
  * order; for most literals, just the literal's.
  */
-function findForms(text: string, literal: string, options: OccurrenceOptions): Occurrences {
-  const forms = collapsedForms(literal);
-  if (forms.length === 1) return findOccurrences(text, literal, options);
+function findForms(text: string, forms: readonly string[], options: OccurrenceOptions): Occurrences {
+  if (forms.length === 1) return findOccurrences(text, forms[0]!, options);
   const all: [number, number][] = [];
   for (const form of forms) {
     const pad = Math.min(options.pad, form.length - trimEndSpaces(form).length);

@@ -4,7 +4,7 @@
  * extractor searches for; slots carry the rule that bounds their value.
  */
 import { findMacro, type MacroInfo } from './catalogue.js';
-import { trimEndSpaces } from './whitespace.js';
+import { collapsedForms, trimEndSpaces } from './whitespace.js';
 
 /**
  * How a slot's value is bounded during matching:
@@ -38,6 +38,8 @@ export interface Pattern {
   readonly trailingSpaces: readonly number[];
   /** Total length of the literal text: the specificity used to rank matching templates. */
   readonly literalLength: number;
+  /** Per literal, the forms it may take in a mail whose runs of spaces were collapsed (whitespace.ts). */
+  readonly forms: readonly (readonly string[])[];
 }
 
 /** A `%WORD%` token found in template text. */
@@ -111,5 +113,5 @@ export function compilePattern(text: string, firstOrdinal = 0): Pattern {
     trailingSpaces[0] = 0;
   }
   const literalLength = literals.reduce((sum, l) => sum + l.length, 0);
-  return { literals, slots, trailingSpaces, literalLength };
+  return { literals, slots, trailingSpaces, literalLength, forms: literals.map(collapsedForms) };
 }

@@ -60,6 +60,24 @@ function readingKey(values: ReadonlyMap<string, string | null>): string {
   return [...values].map(([k, v]) => `${k}=${v === null ? '\u0000' : squashSpaces(v)}`).sort().join('\u0001');
 }
 
+/** Distinct readings in arrival order; keys (costly for a long chat) only once there are two. */
+class ReadingSet {
+  readonly list: Reading[] = [];
+  private keys: Set<string> | undefined;
+
+  add(reading: Reading): void {
+    if (this.list.length === 0) {
+      this.list.push(reading);
+      return;
+    }
+    this.keys ??= new Set([readingKey(this.list[0]!.values)]);
+    const key = readingKey(reading.values);
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.list.push(reading);
+  }
+}
+
 /** The readings of one part with the macros in `pins` fixed; the failure says why there are none. */
 export function readPart(
   pattern: Pattern,
@@ -108,8 +126,7 @@ function enumerate(
   part: 'subject' | 'body',
   pins: ReadonlyMap<string, string | null>,
 ): Readings | { ok: false; rejected?: string; repeated: Map<string, string | null>[] } {
-  const list: Reading[] = [];
-  const seen = new Set<string>();
+  const readings = new ReadingSet();
   const repeated = new Map<string, Map<string, string | null>>();
   let rejected: string | undefined;
   enumerateSplits(anchors, AMBIGUITY_COUNT_LIMIT, ({ starts, ends }) => {
@@ -137,15 +154,11 @@ function enumerate(
       const [a, b] = valueExtent(raw, macro.multiline);
       spans.push({ macro: macro.name, part, start: starts[i]! + a, end: starts[i]! + b });
     }
-    const key = readingKey(values);
-    if (!seen.has(key)) {
-      seen.add(key);
-      list.push({ values, spans });
-    }
+    readings.add({ values, spans });
     return true;
   });
-  if (list.length === 0) return { ok: false, ...(rejected ? { rejected } : {}), repeated: [...repeated.values()] };
-  return { ok: true, list, capped: anchors.capped };
+  if (readings.list.length === 0) return { ok: false, ...(rejected ? { rejected } : {}), repeated: [...repeated.values()] };
+  return { ok: true, list: readings.list, capped: anchors.capped };
 }
 
 /**
@@ -163,8 +176,7 @@ export function readMail(
   const head = readPart(subject.pattern, subject.index, 'subject', new Map());
   if (!head.ok) return { ok: false, part: 'subject', failure: head };
   const shared = new Set(subject.pattern.slots.map((s) => s.macro.name).filter((m) => body.pattern.slots.some((s) => s.macro.name === m)));
-  const list: Reading[] = [];
-  const seen = new Set<string>();
+  const readings = new ReadingSet();
   let capped = head.capped;
   let firstFailure: SplitFailure | undefined;
   const searched = new Map<string, Readings | SplitFailure>();
@@ -185,18 +197,12 @@ export function readMail(
       continue;
     }
     capped ||= r.capped;
-    for (const b of r.list) {
-      const values = new Map([...s.values, ...b.values]);
-      const k = readingKey(values);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      list.push({ values, spans: [...s.spans, ...b.spans] });
-    }
-    if (list.length >= AMBIGUITY_COUNT_LIMIT) {
+    for (const b of r.list) readings.add({ values: new Map([...s.values, ...b.values]), spans: [...s.spans, ...b.spans] });
+    if (readings.list.length >= AMBIGUITY_COUNT_LIMIT) {
       capped = true;
       break;
     }
   }
-  if (list.length === 0) return { ok: false, part: 'body', failure: firstFailure! };
-  return { ok: true, list, capped };
+  if (readings.list.length === 0) return { ok: false, part: 'body', failure: firstFailure! };
+  return { ok: true, list: readings.list, capped };
 }

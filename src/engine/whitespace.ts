@@ -22,11 +22,12 @@ export function isHorizontalSpace(code: number): boolean {
 }
 
 const OTHER_SPACES = /[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
+const OTHER_SPACE_CHARS = ['\t', '\u00a0', '\u202f', '\u3000', '\u1680', '\u205f', ...Array.from({ length: 11 }, (_, k) => String.fromCharCode(0x2000 + k))];
 
 /** The text with every horizontal white space character replaced by a space (same length). */
 export function fold(text: string): string {
-  OTHER_SPACES.lastIndex = 0;
-  return OTHER_SPACES.test(text) ? text.replace(OTHER_SPACES, ' ') : text;
+  // A few native scans are much cheaper than one regular expression over a long mail.
+  return OTHER_SPACE_CHARS.some((c) => text.includes(c)) ? text.replace(OTHER_SPACES, ' ') : text;
 }
 
 /** `String.prototype.trimEnd` restricted to horizontal white space, without a backtracking regex. */
@@ -161,5 +162,6 @@ function stripBlankLines(text: string): string {
 
 /** A value with its runs of white space as single spaces: equal values up to what relays change. */
 export function squashSpaces(value: string): string {
-  return fold(value).replace(/ {2,}/g, ' ');
+  const folded = fold(value);
+  return folded.includes('  ') ? folded.replace(/ {2,}/g, ' ') : folded;
 }

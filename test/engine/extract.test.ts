@@ -122,7 +122,8 @@ test('unmatched mail explains the first literal not found and where matching sto
   assert.equal(r.explanation.nearestTemplate, 't');
   assert.equal(r.explanation.missingLiteral, '\nC: end');
   assert.equal(r.explanation.stage, 'body');
-  assert.deepEqual([r.explanation.line, r.explanation.column, r.explanation.position], [2, 4, 8]);
+  // Regression: the pointer marked the line above the one that differs.
+  assert.deepEqual([r.explanation.line, r.explanation.column, r.explanation.position], [3, 1, 11]);
 });
 
 test('unmatched: the body does not start with the first literal', () => {
@@ -154,7 +155,7 @@ test('unmatched: a missing literal in the middle is the one reported', () => {
   // Regression: scan bounds derived from later literals used to make the walk stop at the first.
   const r = missing(matchBody('A: %CUSTOMER_NAME%\nB: %LSEQ%\nC: %EXTERNAL_KEY%\nD: end', 'A: x\nB: 12\nX: k\nD: end'));
   assert.equal(r.explanation.missingLiteral, '\nC: ');
-  assert.equal(r.explanation.line, 2);
+  assert.equal(r.explanation.line, 3);
 });
 
 test('a value pinned from the subject matches the body despite runs of spaces', () => {
