@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'missing-name'
   | 'bad-format'
   | 'bad-timezone'
+  | 'bad-date-order'
   | 'bad-recipient'
   | 'empty-body'
   | 'unknown-macro'

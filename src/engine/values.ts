@@ -7,7 +7,7 @@ import { parseChat, type ParsedChat } from './parsers/chat.js';
 import { parseLabels, type LabelledText } from './parsers/labels.js';
 import { parseRecordings, type Recordings } from './parsers/recordings.js';
 import { parseSurvey, type ParsedSurvey } from './parsers/survey.js';
-import { parseTime, type ParsedTime } from './parsers/times.js';
+import { parseTime, type DateOrder, type ParsedTime } from './parsers/times.js';
 
 /** Every macro's typed value, keyed by column name; null when empty, unrendered or not in the template. */
 export interface TypedValues {
@@ -50,8 +50,11 @@ function parsed<T>(values: MacroValues, name: string, parse: (v: string) => T): 
   return v === null ? null : parse(v);
 }
 
-/** Builds the typed values from normalised raw values; `timezone` is the template's Timezone. */
-export function typeValues(values: MacroValues, timezone?: string): TypedValues {
+/**
+ * Builds the typed values from normalised raw values; `timezone` and `dateOrder` are the
+ * template's Timezone and DateOrder headers.
+ */
+export function typeValues(values: MacroValues, timezone?: string, dateOrder?: DateOrder): TypedValues {
   const lseq = pick(values, 'LSEQ');
   const start = pick(values, 'START_TIME');
   const end = pick(values, 'END_TIME');
@@ -64,8 +67,8 @@ export function typeValues(values: MacroValues, timezone?: string): TypedValues 
     primary_rep_private_display_name: pick(values, 'PRIMARY_REP_PRIVATE_DISPLAY_NAME'),
     primary_rep_public_display_name: pick(values, 'PRIMARY_REP_PUBLIC_DISPLAY_NAME'),
     primary_rep_user_name: pick(values, 'PRIMARY_REP_USER_NAME'),
-    start_time: start === null ? null : parseTime(start, timezone),
-    end_time: end === null ? null : parseTime(end, timezone),
+    start_time: start === null ? null : parseTime(start, timezone, dateOrder),
+    end_time: end === null ? null : parseTime(end, timezone, dateOrder),
     session_summary: parsed(values, 'SESSION_SUMMARY', parseLabels),
     session_notes: pick(values, 'SESSION_NOTES'),
     session_chat: parsed(values, 'SESSION_CHAT', parseChat),
