@@ -26,7 +26,6 @@ const OFTEN_CONTAINED: Record<string, string> = {
   EXTERNAL_KEY: ' -#/:._',
   START_TIME: ' :/-.,+()',
   END_TIME: ' :/-.,+()',
-  SCREEN_SHARING_RECORDING: '&?=/;%#:.',
 };
 
 type Warn = (code: WarningCode, message: string, slot: Slot | undefined, part: 'subject' | 'body', hint: string) => void;
@@ -101,7 +100,6 @@ function lintPattern(pattern: Pattern, part: 'subject' | 'body', warn: Warn): vo
 function describe(macro: MacroInfo): string {
   if (macro.name.includes('DISPLAY_NAME') || macro.name === 'CUSTOMER_NAME') return 'names contain spaces, dots, parentheses';
   if (macro.kind === 'time') return 'times contain spaces, colons, slashes';
-  if (macro.kind === 'url') return 'URLs contain "&", "?", "/"';
   return 'such values contain punctuation';
 }
 
