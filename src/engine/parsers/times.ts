@@ -86,7 +86,8 @@ export function parseTime(text: string, timezone?: string, dateOrder?: DateOrder
   const none = (format: NoInstant, reason: string, rendering: TimeRendering | null = null): ParsedTime =>
     ({ text, instant: null, iso: null, format, rendering, reason });
   let trimmed = text.trim();
-  if (trimmed.length > MAX_TIME_CHARS || trimmed.length < 4) return none('unrecognised', 'not a time');
+  // Every rendering has "h:mm": most other text is turned away by one cheap test.
+  if (trimmed.length > MAX_TIME_CHARS || !/\d:\d\d/.test(trimmed)) return none('unrecognised', 'not a time');
   // A trailing (comment): RFC 2822's `-0500 (EST)`, JavaScript's `GMT-0500 (Eastern Standard Time)`;
   // alone after the time it is the zone (`16:10 (UTC+05:30)`).
   const comment = COMMENT.exec(trimmed);
@@ -129,10 +130,11 @@ export function parseTime(text: string, timezone?: string, dateOrder?: DateOrder
       offset = local;
     }
   } else {
-    if (!timezone || !IANAZone.isValidZone(timezone)) return none('no-zone', 'the time has no zone and the template no Timezone', rendering);
-    const zone = IANAZone.create(timezone);
+    // create() is cached by luxon; isValidZone() builds an Intl formatter on every call.
+    const zone = timezone ? IANAZone.create(timezone) : undefined;
+    if (!zone?.isValid) return none('no-zone', 'the time has no zone and the template no Timezone', rendering);
     const local = localOffset(wall, zone);
-    if (typeof local === 'string') return none(local, dstReason(local, timezone), rendering);
+    if (typeof local === 'string') return none(local, dstReason(local, zone.name), rendering);
     offset = local;
   }
   const instant = new Date(wall - offset * 60_000);
@@ -140,9 +142,12 @@ export function parseTime(text: string, timezone?: string, dateOrder?: DateOrder
   return { text, instant, iso, format: rendering, rendering };
 }
 
-/** True when `text` has the shape of a supported time rendering (see the module comment). */
-export function isTimeLike(text: string, timezone?: string, dateOrder?: DateOrder): boolean {
-  return parseTime(text, timezone, dateOrder).rendering !== null;
+/**
+ * True when `text` has the shape of a supported time rendering (see the module comment). The
+ * shape does not depend on Timezone or DateOrder, so they are not asked for (nor resolved).
+ */
+export function isTimeLike(text: string): boolean {
+  return parseTime(text).rendering !== null;
 }
 
 function dstReason(problem: 'dst-gap' | 'dst-overlap', zone: string): string {
@@ -158,8 +163,11 @@ function dstReason(problem: 'dst-gap' | 'dst-overlap', zone: string): string {
  */
 function localOffset(wall: number, zone: IANAZone): number | 'dst-gap' | 'dst-overlap' {
   const DAY_MS = 86_400_000;
-  const candidates = new Set([zone.offset(wall - DAY_MS), zone.offset(wall), zone.offset(wall + DAY_MS)]);
-  const fits = [...candidates].filter((o) => zone.offset(wall - o * 60_000) === o);
+  // Offsets are under a day, so the offsets a day either side bracket any transition near the time.
+  const before = zone.offset(wall - DAY_MS);
+  const after = zone.offset(wall + DAY_MS);
+  const candidates = before === after ? [before] : [before, after];
+  const fits = candidates.filter((o) => zone.offset(wall - o * 60_000) === o);
   if (fits.length === 0) return 'dst-gap';
   if (fits.length > 1) return 'dst-overlap';
   return fits[0]!;

@@ -2,8 +2,7 @@
  * The zone part of a rendered time: a numeric offset, an IANA name, or an abbreviation. An
  * abbreviation that names several zones (`CST`: US Central, China, Cuba) is resolved only by the
  * template's `Timezone`; otherwise the time gets no instant (contract section 2: nothing is
- * guessed). Sources: the tz database's abbreviations and Wikipedia's "List of time zone
- * abbreviations"; names of the resolution come from ICU's long zone names (`en-US`).
+ * guessed).
  */
 import { IANAZone } from 'luxon';
 
@@ -26,63 +25,71 @@ const UNIQUE: Readonly<Record<string, number>> = {
 interface Meaning {
   readonly label: string;
   readonly minutes: number;
-  /** ICU long names (en-US) of the zones where the abbreviation has this meaning. */
-  readonly longName?: RegExp;
-  /** Zones ICU gives no telling long name for. */
+  /** IANA zones where the abbreviation has this meaning. */
   readonly zones?: readonly string[];
+  /** Or: zones under these prefixes whose January offset is `january` (a family such as US Central). */
+  readonly family?: { readonly prefixes: readonly string[]; readonly january: number };
 }
 
-/** Abbreviations that name several zones; the template's Timezone picks one meaning. */
+const AMERICAS = ['America/', 'US/', 'Canada/', 'Mexico/'];
+const CHINA = ['Asia/Shanghai', 'Asia/Chongqing', 'Asia/Chungking', 'Asia/Harbin', 'Asia/Macau', 'Asia/Macao', 'Asia/Taipei', 'PRC', 'ROC'];
+
+/**
+ * Abbreviations that name several zones; the template's Timezone picks the meaning whose zones
+ * include it. Sources: Wikipedia's "List of time zone abbreviations" and the tz database.
+ */
 const AMBIGUOUS: Readonly<Record<string, readonly Meaning[]>> = {
   CST: [
-    { label: 'US Central', minutes: -360, longName: /^Central (Standard|Daylight) Time$/ },
-    { label: 'China', minutes: 480, longName: /^(China|Taiwan) (Standard|Daylight) Time$/ },
-    { label: 'Cuba', minutes: -300, longName: /^Cuba (Standard|Daylight) Time$/ },
+    { label: 'US Central', minutes: -360, family: { prefixes: [...AMERICAS, 'CST6CDT'], january: -360 } },
+    { label: 'China', minutes: 480, zones: CHINA },
+    { label: 'Cuba', minutes: -300, zones: ['America/Havana', 'Cuba'] },
   ],
   CDT: [
-    { label: 'US Central daylight', minutes: -300, longName: /^Central (Standard|Daylight) Time$/ },
-    { label: 'Cuba daylight', minutes: -240, longName: /^Cuba (Standard|Daylight) Time$/ },
+    { label: 'US Central daylight', minutes: -300, family: { prefixes: [...AMERICAS, 'CST6CDT'], january: -360 } },
+    { label: 'Cuba daylight', minutes: -240, zones: ['America/Havana', 'Cuba'] },
   ],
   IST: [
-    { label: 'India', minutes: 330, longName: /^India Standard Time$/ },
-    { label: 'Irish', minutes: 60, longName: /^Irish Standard Time$/ },
-    { label: 'Israel', minutes: 120, longName: /^Israel (Standard|Daylight) Time$/ },
+    { label: 'India', minutes: 330, zones: ['Asia/Kolkata', 'Asia/Calcutta'] },
+    { label: 'Irish', minutes: 60, zones: ['Europe/Dublin', 'Eire'] },
+    { label: 'Israel', minutes: 120, zones: ['Asia/Jerusalem', 'Asia/Tel_Aviv', 'Israel'] },
   ],
   BST: [
-    { label: 'British Summer', minutes: 60, longName: /^British Summer Time$/ },
-    { label: 'Bangladesh', minutes: 360, longName: /^Bangladesh Standard Time$/ },
+    { label: 'British Summer', minutes: 60,
+      zones: ['Europe/London', 'Europe/Belfast', 'Europe/Guernsey', 'Europe/Isle_of_Man', 'Europe/Jersey', 'GB', 'GB-Eire'] },
+    { label: 'Bangladesh', minutes: 360, zones: ['Asia/Dhaka', 'Asia/Dacca'] },
     { label: 'Bougainville', minutes: 660, zones: ['Pacific/Bougainville'] },
   ],
   PST: [
-    { label: 'US Pacific', minutes: -480, longName: /^Pacific (Standard|Daylight) Time$/ },
-    { label: 'Philippine', minutes: 480, longName: /^Philippine Standard Time$/ },
+    { label: 'US Pacific', minutes: -480, family: { prefixes: [...AMERICAS, 'PST8PDT'], january: -480 } },
+    { label: 'Philippine', minutes: 480, zones: ['Asia/Manila'] },
   ],
   MST: [
-    { label: 'US Mountain', minutes: -420, longName: /^Mountain (Standard|Daylight) Time$/ },
-    { label: 'Malaysia', minutes: 480, longName: /^Malaysia Time$/ },
+    { label: 'US Mountain', minutes: -420, family: { prefixes: [...AMERICAS, 'MST7MDT', 'MST'], january: -420 } },
+    { label: 'Malaysia', minutes: 480, zones: ['Asia/Kuala_Lumpur', 'Asia/Kuching'] },
   ],
   AST: [
-    { label: 'Atlantic', minutes: -240, longName: /^Atlantic (Standard|Daylight) Time$/ },
-    { label: 'Arabia', minutes: 180, longName: /^Arabian Standard Time$/ },
+    { label: 'Atlantic', minutes: -240, family: { prefixes: [...AMERICAS, 'Atlantic/Bermuda'], january: -240 } },
+    { label: 'Arabia', minutes: 180, zones: ['Asia/Riyadh', 'Asia/Baghdad', 'Asia/Kuwait', 'Asia/Qatar', 'Asia/Bahrain', 'Asia/Aden'] },
   ],
   GST: [
-    { label: 'Gulf', minutes: 240, longName: /^Gulf Standard Time$/ },
-    { label: 'South Georgia', minutes: -120, longName: /^South Georgia Time$/ },
+    { label: 'Gulf', minutes: 240, zones: ['Asia/Dubai', 'Asia/Muscat'] },
+    { label: 'South Georgia', minutes: -120, zones: ['Atlantic/South_Georgia'] },
   ],
   SST: [
-    { label: 'Samoa', minutes: -660, longName: /Samoa Standard Time$/ },
-    { label: 'Singapore', minutes: 480, longName: /^Singapore Standard Time$/ },
+    { label: 'Samoa', minutes: -660, zones: ['Pacific/Pago_Pago', 'Pacific/Samoa', 'Pacific/Midway', 'US/Samoa'] },
+    { label: 'Singapore', minutes: 480, zones: ['Asia/Singapore', 'Singapore'] },
   ],
   AMT: [
-    { label: 'Amazon', minutes: -240, longName: /^Amazon (Standard|Summer) Time$/ },
-    { label: 'Armenia', minutes: 240, longName: /^Armenia (Standard|Summer) Time$/ },
+    { label: 'Amazon', minutes: -240,
+      zones: ['America/Manaus', 'America/Porto_Velho', 'America/Boa_Vista', 'America/Cuiaba', 'America/Campo_Grande', 'Brazil/West'] },
+    { label: 'Armenia', minutes: 240, zones: ['Asia/Yerevan'] },
   ],
   ECT: [
-    { label: 'Ecuador', minutes: -300, longName: /^Ecuador Time$/ },
+    { label: 'Ecuador', minutes: -300, zones: ['America/Guayaquil'] },
     { label: 'Eastern Caribbean', minutes: -240, zones: [] },
   ],
   WST: [
-    { label: 'Western Australia', minutes: 480, longName: /^Australian Western Standard Time$/ },
+    { label: 'Western Australia', minutes: 480, zones: ['Australia/Perth', 'Australia/West'] },
     { label: 'West Samoa', minutes: 780, zones: ['Pacific/Apia'] },
   ],
 };
@@ -92,31 +99,26 @@ export const KNOWN_ABBREVIATIONS: readonly string[] = Object.freeze([...Object.k
 
 const MAX_OFFSET_MINUTES = 18 * 60;
 const JANUARY = Date.UTC(2024, 0, 15);
-const JULY = Date.UTC(2024, 6, 15);
 
 function formatOffset(minutes: number): string {
   const abs = Math.abs(minutes);
   return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-function longNames(zone: string): string[] {
-  const names: string[] = [];
-  for (const at of [JANUARY, JULY]) {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'long' }).formatToParts(at);
-    const name = parts.find((p) => p.type === 'timeZoneName')?.value;
-    if (name) names.push(name);
-  }
-  return names;
+function fits(meaning: Meaning, timezone: string): boolean {
+  if (meaning.zones?.includes(timezone)) return true;
+  const family = meaning.family;
+  return !!family && family.prefixes.some((p) => timezone.startsWith(p)) && IANAZone.create(timezone).offset(JANUARY) === family.january;
 }
 
 function resolveAmbiguous(abbreviation: string, meanings: readonly Meaning[], timezone: string | undefined): ZoneReading {
   const list = meanings.map((m) => `${m.label} ${formatOffset(m.minutes)}`).join(', ');
-  if (!timezone || !IANAZone.isValidZone(timezone)) {
+  // The template's zone: create() is cached by luxon, isValidZone() builds a formatter each call.
+  if (!timezone || !IANAZone.create(timezone).isValid) {
     return { kind: 'ambiguous', reason: `${abbreviation} names several zones (${list}); set the template's Timezone to decide` };
   }
-  const names = longNames(timezone);
-  const fits = meanings.filter((m) => m.zones?.includes(timezone) || (m.longName && names.some((n) => m.longName!.test(n))));
-  if (fits.length === 1) return { kind: 'offset', minutes: fits[0]!.minutes };
+  const found = meanings.filter((m) => fits(m, timezone));
+  if (found.length === 1) return { kind: 'offset', minutes: found[0]!.minutes };
   return { kind: 'ambiguous', reason: `${abbreviation} names several zones (${list}) and Timezone ${timezone} uses none of them` };
 }
 
