@@ -1,5 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { IANAZone } from 'luxon';
 import { parseTemplate, parseTime, typeValues } from '../../src/engine/index.js';
 import { isTimeLike, type DateOrder } from '../../src/engine/parsers/times.js';
 
@@ -158,4 +160,90 @@ test('DateOrder header: parsed onto the template, validated, and used by typeVal
   assert.equal(typed.start_time?.iso, '2026-11-03T10:00:00.000Z');
   // The old two-argument call still works and reads "/" dates month first.
   assert.equal(typeValues({ START_TIME: '03/11/2026 10:00' }, 'UTC').start_time?.iso, '2026-03-11T10:00:00.000Z');
+});
+
+// Property: a random instant rendered in a random supported form, with a random offset and
+// fraction, parses back to the same instant with every fractional digit.
+test('time: every rendering round-trips random instants, offsets and fractions', () => {
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const LONG = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const two = (n: number): string => String(n).padStart(2, '0');
+  fc.assert(
+    fc.property(
+      fc.integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2099, 11, 31) }),
+      fc.integer({ min: -14 * 4, max: 14 * 4 }).map((q) => q * 15),
+      fc.option(fc.stringMatching(/^\d{1,6}$/), { nil: undefined }),
+      fc.integer({ min: 0, max: 7 }),
+      (ms, offset, fraction, form) => {
+        const instantSecond = Math.floor(ms / 1000) * 1000;
+        const local = new Date(instantSecond + offset * 60_000);
+        const [y, mo, d, h, mi, s] = [local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), local.getUTCHours(),
+          local.getUTCMinutes(), local.getUTCSeconds()];
+        const sign = offset < 0 ? '-' : '+';
+        const oh = two(Math.floor(Math.abs(offset) / 60));
+        const om = two(Math.abs(offset) % 60);
+        const secs = `${two(s)}${fraction ? `.${fraction}` : ''}`;
+        const h12 = `${h % 12 === 0 ? 12 : h % 12}:${two(mi)}:${secs} ${h < 12 ? 'AM' : 'PM'}`;
+        const texts: [string, DateOrder?][] = [
+          [`${y}-${two(mo + 1)}-${two(d)}T${two(h)}:${two(mi)}:${secs}${offset === 0 ? 'Z' : `${sign}${oh}:${om}`}`],
+          [`${y}-${two(mo + 1)}-${two(d)} ${two(h)}:${two(mi)}:${secs} ${sign}${oh}${om}`],
+          [`${DAYS[local.getUTCDay()]}, ${d} ${MONTHS[mo]} ${y} ${two(h)}:${two(mi)}:${secs} ${sign}${oh}${om}`],
+          [`${mo + 1}/${d}/${y} ${h12} UTC${sign}${oh}:${om}`],
+          [`${two(d)}/${two(mo + 1)}/${y} ${two(h)}:${two(mi)}:${secs} ${sign}${oh}:${om}`, 'DMY'],
+          [`${two(d)}.${two(mo + 1)}.${y} ${two(h)}:${two(mi)}:${secs} GMT${sign}${oh}${om}`],
+          [`${MONTHS[mo]} ${d}, ${y} ${h12} ${sign}${oh}:${om}`],
+          [`${d} ${LONG[mo]} ${y} ${two(h)}:${two(mi)}:${secs} (UTC${sign}${oh}:${om})`],
+        ];
+        const [text, order] = texts[form]!;
+        const t = parseTime(text, undefined, order);
+        const digits = (fraction ?? '').padEnd(3, '0');
+        const expected = new Date(instantSecond).toISOString().replace(/\.\d{3}Z$/, `.${digits}Z`);
+        assert.equal(t.iso, expected, `${text}: ${t.reason ?? t.format}`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+// Property: a local time in a zone gets an instant exactly when one offset of the zone maps it
+// back to itself (brute force over every quarter-hour offset); none in a gap, none in an overlap.
+test('time: local times get an instant only when the zone gives exactly one', () => {
+  const zones = ['America/New_York', 'Europe/Paris', 'Australia/Sydney', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Europe/Dublin', 'America/Sao_Paulo', 'Asia/Kolkata'];
+  const two = (n: number): string => String(n).padStart(2, '0');
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...zones),
+      fc.integer({ min: Date.UTC(2015, 0, 1) / 60_000, max: Date.UTC(2030, 0, 1) / 60_000 }).map((m) => m * 60_000),
+      fc.boolean(),
+      (zoneName, wall, nearTransition) => {
+        const zone = IANAZone.create(zoneName);
+        // Half the cases are moved next to a transition of the zone, where gaps and overlaps are.
+        let at = wall;
+        if (nearTransition) {
+          const WEEK_MS = 7 * 86_400_000;
+          for (let t = wall; t < wall + 53 * WEEK_MS; t += WEEK_MS) {
+            if (zone.offset(t) === zone.offset(t + WEEK_MS)) continue;
+            let [lo, hi] = [t, t + WEEK_MS];
+            while (hi - lo > 60_000) {
+              const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+              if (zone.offset(mid) === zone.offset(lo)) lo = mid;
+              else hi = mid;
+            }
+            at = hi + zone.offset(lo) * 60_000 - 3_600_000 + (wall % 10_800_000);
+            break;
+          }
+        }
+        const w = new Date(at);
+        const text = `${w.getUTCFullYear()}-${two(w.getUTCMonth() + 1)}-${two(w.getUTCDate())} ${two(w.getUTCHours())}:${two(w.getUTCMinutes())}`;
+        const wallMs = Date.UTC(w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate(), w.getUTCHours(), w.getUTCMinutes());
+        const instants: number[] = [];
+        for (let o = -14 * 60; o <= 14 * 60; o += 15) if (zone.offset(wallMs - o * 60_000) === o) instants.push(wallMs - o * 60_000);
+        const t = parseTime(text, zoneName);
+        if (instants.length === 1) assert.equal(t.instant?.getTime(), instants[0], text);
+        else assert.equal(t.format, instants.length === 0 ? 'dst-gap' : 'dst-overlap', `${text} in ${zoneName}`);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
