@@ -1,9 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { htmlToText, normaliseBody } from '../../src/engine/index.js';
+import { htmlToText, prepareBody } from '../../src/engine/index.js';
+import { fold } from '../../src/engine/whitespace.js';
 import { decodeEntities } from '../../src/engine/html.js';
 
-const text = (html: string): string => normaliseBody(htmlToText(html));
+const text = (html: string): string => fold(prepareBody(htmlToText(html)));
 
 test('html: every HTML5 named entity decodes, as browsers do', () => {
   // Used to stay raw: only a hand-made table of ~60 entities was known.
