@@ -47,12 +47,11 @@ export const HTTP_ONLY_EVENTS: readonly { id: string; displayName: string }[] = 
  * - `lsid`: 32 hex digits (stored lower case);
  * - `integer`: decimal digits;
  * - `line`: free text on one line (may be empty);
- * - `time`: one line, parsed best-effort into an instant;
- * - `url`: one line holding a URL;
+ * - `time`: one line, parsed into an instant when that needs no guess;
  * - `text`: free multi-line text;
- * - `urls`: one or more URLs, one per line.
+ * - `urls`: one or more URLs, one per line (the recording macros).
  */
-export type ValueKind = 'lsid' | 'integer' | 'line' | 'time' | 'url' | 'text' | 'urls';
+export type ValueKind = 'lsid' | 'integer' | 'line' | 'time' | 'text' | 'urls';
 
 /** Which best-effort sub-parser reads a multi-part value. */
 export type SubParser = 'chat' | 'survey' | 'labels' | 'recordings' | 'time' | 'none';
@@ -119,8 +118,9 @@ export const MACROS: readonly MacroInfo[] = Object.freeze([
   macro('SESSION_NOTES', 'text', [END], 'Session notes'),
   macro('SESSION_CHAT', 'text', [END], 'Chat transcript of the session', 'chat'),
   macro('SYSTEM_INFORMATION', 'text', [END], 'General section of the system information', 'labels'),
-  // The seed says "The URL" (singular) for screen sharing and "URLs" for command shell.
-  macro('SCREEN_SHARING_RECORDING', 'url', [END], 'URL of the screen sharing recording', 'recordings'),
+  // The seed says "The URL" for screen sharing but lists it as "recordings" and "(Body)"; a
+  // session can hold several recordings, so it is read like the command shell's URL list.
+  macro('SCREEN_SHARING_RECORDING', 'urls', [END], 'URLs of the screen sharing recordings', 'recordings'),
   macro('COMMAND_SHELL_RECORDING', 'urls', [END], 'URLs of all command shell recordings', 'recordings'),
   macro('CUSTOMER_EXIT_SURVEY', 'text', [CUSTOMER_SURVEY], 'Customer exit survey questions and answers', 'survey'),
   macro(

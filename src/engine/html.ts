@@ -1,92 +1,139 @@
 /**
- * HTML to text for `Format: html` templates. The same conversion runs on the template body and
- * on the mail's HTML part, so the only requirement is that it is deterministic and keeps the
- * values readable. The rule, in one pass:
- * - `<script>`, `<style>`, `<head>` and comments are dropped with their content;
+ * HTML to text, for `Format: html` templates and for `Format: text` templates matched against a
+ * mail that has only an HTML part (contract section 2). The same conversion runs on the template
+ * body and on the mail, so it must be deterministic and keep the values readable. The rule, in
+ * one linear pass:
+ * - a tag is `<` followed by a letter, `/`, `!` or `?`, up to its `>` (quoted attribute values
+ *   may contain `>`); any other `<` (`Ping < 5 ms`), or a tag never closed, is text;
+ * - `<script>`, `<style>`, `<head>`, `<title>`, comments, doctypes and `<?...>` are dropped
+ *   with their content (a `<head>` without `</head>` ends at `<body>`);
  * - `<br>` and the opening or closing tag of a block element (p, div, tr, li, h1-h6, table,
  *   pre, blockquote, ul, ol, hr) become a line end; `</td>`/`</th>` become a space;
  * - `<a href="X">` becomes `X ` (so a macro used as a link target is still extracted);
  * - every other tag disappears; line ends in the source are kept as they are;
- * - numeric entities and the named ones listed below (markup, punctuation, Western European
- *   letters) are decoded; other named entities stay as written.
+ * - character references are decoded as browsers do (every HTML5 named entity, numeric ones,
+ *   the legacy ones without `;`), by the `entities` package.
  * The result then goes through the ordinary body normalisation.
  */
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
 
 const BLOCK_TAGS = new Set([
   'p', 'div', 'tr', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'pre', 'blockquote', 'ul', 'ol', 'hr', 'br',
 ]);
-const SKIP_CONTENT = new Set(['script', 'style', 'head']);
-// The entities HTML mail editors actually emit (markup, punctuation, Western European
-// letters); any other named entity is left as written rather than guessed.
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', '#39': "'",
-  ndash: '\u2013', mdash: '\u2014', hellip: '\u2026', lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201c',
-  rdquo: '\u201d', laquo: '\u00ab', raquo: '\u00bb', bull: '\u2022', middot: '\u00b7', copy: '\u00a9',
-  reg: '\u00ae', trade: '\u2122', euro: '\u20ac', pound: '\u00a3', deg: '\u00b0', szlig: '\u00df',
-  aacute: '\u00e1', agrave: '\u00e0', acirc: '\u00e2', auml: '\u00e4', aring: '\u00e5', ccedil: '\u00e7',
-  eacute: '\u00e9', egrave: '\u00e8', ecirc: '\u00ea', euml: '\u00eb', iacute: '\u00ed', iuml: '\u00ef',
-  ntilde: '\u00f1', oacute: '\u00f3', ocirc: '\u00f4', ouml: '\u00f6', oslash: '\u00f8', uacute: '\u00fa',
-  ugrave: '\u00f9', uuml: '\u00fc', Aacute: '\u00c1', Agrave: '\u00c0', Auml: '\u00c4', Aring: '\u00c5',
-  Ccedil: '\u00c7', Eacute: '\u00c9', Egrave: '\u00c8', Ntilde: '\u00d1', Ouml: '\u00d6', Oslash: '\u00d8',
-  Uuml: '\u00dc',
-};
+const SKIP_CONTENT = new Set(['script', 'style', 'head', 'title']);
+
+/** indexOf that remembers where a character no longer occurs, so repeated misses stay linear. */
+class Finder {
+  private readonly absentFrom = new Map<string, number>();
+  constructor(private readonly text: string) {}
+
+  find(needle: string, from: number): number {
+    const absent = this.absentFrom.get(needle);
+    if (absent !== undefined && from >= absent) return -1;
+    const at = this.text.indexOf(needle, from);
+    if (at < 0) this.absentFrom.set(needle, Math.min(absent ?? from, from));
+    return at;
+  }
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/** Where the start tag opened at `lt` ends (index of its `>`), skipping quoted values; -1 if never. */
+function startTagEnd(html: string, lt: number, finder: Finder): number {
+  let i = lt + 1;
+  for (;;) {
+    const gt = finder.find('>', i);
+    if (gt < 0) return -1;
+    // A quote opening an attribute value (after `=`) before this `>` hides it.
+    let quote = -1;
+    for (let j = i; j < gt; j++) {
+      const c = html[j];
+      if ((c === '"' || c === "'") && /=\s*$/.test(html.slice(Math.max(i, j - 8), j))) {
+        quote = j;
+        break;
+      }
+    }
+    if (quote < 0) return gt;
+    const close = finder.find(html[quote]!, quote + 1);
+    // An unterminated quote: be lenient and end the tag at the first `>`.
+    if (close < 0) return gt;
+    i = close + 1;
+  }
+}
 
 /** Converts an HTML document or fragment to text by the rule documented in this module. */
 export function htmlToText(html: string): string {
-  let out = '';
+  const finder = new Finder(html);
+  const parts: string[] = [];
+  let text = 0; // start of the pending text run
   let i = 0;
-  let lower: string | undefined;
-  while (i < html.length) {
-    const lt = html.indexOf('<', i);
-    if (lt < 0) {
-      out += decodeEntities(html.slice(i));
-      break;
+  const flush = (end: number): void => {
+    if (end > text) parts.push(decode(html.slice(text, end)));
+  };
+  for (;;) {
+    const lt = finder.find('<', i);
+    if (lt < 0) break;
+    const next = html.charCodeAt(lt + 1);
+    const opens = isLetter(next);
+    if (!opens && next !== 47 /* / */ && next !== 33 /* ! */ && next !== 63 /* ? */) {
+      i = lt + 1; // a `<` that starts no tag is text
+      continue;
     }
-    out += decodeEntities(html.slice(i, lt));
+    let end: number;
     if (html.startsWith('<!--', lt)) {
-      const close = html.indexOf('-->', lt + 4);
-      i = close < 0 ? html.length : close + 3;
+      const close = finder.find('-->', lt + 4);
+      end = close < 0 ? html.length : close + 3;
+    } else {
+      const gt = opens ? startTagEnd(html, lt, finder) : finder.find('>', lt + 1);
+      if (gt < 0) {
+        i = lt + 1; // never closed: text, as `a<b` at the end of a line
+        continue;
+      }
+      end = gt + 1;
+    }
+    flush(lt);
+    const tag = html.slice(lt + 1, end - 1);
+    const closing = next === 47;
+    const name = closing || opens ? (/^\/?([a-zA-Z][a-zA-Z0-9]*)/.exec(tag)?.[1]?.toLowerCase() ?? '') : '';
+    i = end;
+    text = end;
+    if (opens && SKIP_CONTENT.has(name)) {
+      // Case-insensitive search without lower-casing the document (that can change its length).
+      const closer = new RegExp(name === 'head' ? '<(?:/head|body)' : `</${name}`, 'gi');
+      closer.lastIndex = i;
+      const stop = closer.exec(html);
+      if (!stop) {
+        i = text = html.length;
+        break;
+      }
+      const isBody = stop[0].toLowerCase() === '<body';
+      const stopGt = isBody ? stop.index - 1 : finder.find('>', stop.index);
+      i = text = stopGt < 0 ? html.length : stopGt + 1;
       continue;
     }
-    const gt = html.indexOf('>', lt + 1);
-    if (gt < 0) {
-      // A lone `<` is text, as browsers treat it.
-      out += '<';
-      i = lt + 1;
-      continue;
-    }
-    const tag = html.slice(lt + 1, gt);
-    const closing = tag.startsWith('/');
-    const name = /^\/?\s*([a-zA-Z][a-zA-Z0-9]*)/.exec(tag)?.[1]?.toLowerCase() ?? '';
-    i = gt + 1;
-    if (!closing && SKIP_CONTENT.has(name)) {
-      lower ??= html.toLowerCase();
-      const end = lower.indexOf(`</${name}`, i);
-      const endGt = end < 0 ? -1 : html.indexOf('>', end);
-      i = endGt < 0 ? html.length : endGt + 1;
-      continue;
-    }
-    if (BLOCK_TAGS.has(name)) out += '\n';
-    else if (closing && (name === 'td' || name === 'th')) out += ' ';
-    else if (!closing && name === 'a') {
-      const href = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
+    if (BLOCK_TAGS.has(name)) parts.push('\n');
+    else if (closing && (name === 'td' || name === 'th')) parts.push(' ');
+    else if (opens && name === 'a') {
+      const href = /(?:^|\s)href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
       const target = href?.[1] ?? href?.[2] ?? href?.[3];
-      if (target !== undefined) out += `${decodeEntities(target)} `;
+      if (target !== undefined) parts.push(`${decodeHTMLAttribute(target)} `);
     }
   }
-  return out;
+  flush(html.length);
+  return parts.join('');
 }
 
-/** Decodes the HTML entities listed in the module comment; unknown ones stay as written. */
+// A character reference: `&` then a name (the longest HTML5 name has 31 letters) or a number.
+const REFERENCE = /&(?:#[xX]?[0-9a-fA-F]|[A-Za-z])/;
+
+/** Decodes a text run; `entities` is only asked when the run holds a reference (it is slow on bare "&"s). */
+function decode(text: string): string {
+  return REFERENCE.test(text) ? decodeHTML(text) : text;
+}
+
+/** Decodes HTML character references in text as browsers do (all HTML5 named entities). */
 export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8}|#39);/g, (whole, body: string) => {
-    if (body.startsWith('#x') || body.startsWith('#X')) return safeCodePoint(parseInt(body.slice(2), 16), whole);
-    if (body.startsWith('#') && body !== '#39') return safeCodePoint(parseInt(body.slice(1), 10), whole);
-    return NAMED_ENTITIES[body] ?? NAMED_ENTITIES[body.toLowerCase()] ?? whole;
-  });
-}
-
-function safeCodePoint(code: number, fallback: string): string {
-  return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : fallback;
+  return decode(text);
 }

@@ -26,7 +26,31 @@ const OFTEN_CONTAINED: Record<string, string> = {
   EXTERNAL_KEY: ' -#/:._',
   START_TIME: ' :/-.,+()',
   END_TIME: ' :/-.,+()',
-  SCREEN_SHARING_RECORDING: '&?=/;%#:.',
+};
+
+/** Macros whose values are names or free keys: a `:` after them also occurs inside them ("Acme: IT Dept"). */
+const NAME_LIKE = new Set([
+  'CUSTOMER_NAME', 'PRIMARY_REP_PRIVATE_DISPLAY_NAME', 'PRIMARY_REP_PUBLIC_DISPLAY_NAME', 'PRIMARY_REP_USER_NAME',
+  'CUSTOMER_COMPUTER-NAME', 'EXTERNAL_KEY',
+]);
+
+/**
+ * Words of lines people type in a chat or a note (greetings, thanks, sign-offs). An anchor line
+ * made only of them, or only of punctuation (`---`, `===`), can be a line of the value, whatever
+ * its length.
+ */
+const TYPED_WORDS = new Set([
+  'thanks', 'thank', 'you', 'very', 'much', 'many', 'thx', 'ty', 'regards', 'best', 'kind', 'warm', 'cheers', 'bye',
+  'goodbye', 'hello', 'hi', 'ok', 'okay', 'yes', 'no', 'done', 'end', 'the', 'sincerely', 'welcome', 'great', 'good',
+  'sure', 'please', 'again', 'all', 'for', 'your', 'help', 'everyone', 'team', 'br',
+]);
+const MAX_TYPED_WORDS = 5;
+
+/** Why a macro's value can be empty, for the subject-spaces warning. */
+const WHY_EMPTY: Record<string, string> = {
+  EXTERNAL_KEY: 'sessions often have no external key',
+  'CUSTOMER_COMPUTER-NAME': 'chat-only and mobile sessions have none',
+  END_TIME: 'abnormally closed sessions have none',
 };
 
 type Warn = (code: WarningCode, message: string, slot: Slot | undefined, part: 'subject' | 'body', hint: string) => void;
@@ -43,7 +67,10 @@ export function lintTemplate(template: Template): Diagnostic[] {
   const warn: Warn = (code, message, slot, part, hint) => {
     warnings.push({ code, severity: 'warning', message, ...positionOf(slot, part), hint });
   };
-  if (template.subjectPattern) lintPattern(template.subjectPattern, 'subject', warn);
+  if (template.subjectPattern) {
+    lintPattern(template.subjectPattern, 'subject', warn);
+    lintSubjectSpaces(template.subjectPattern, warn);
+  }
   lintPattern(template.bodyPattern, 'body', warn);
   if (template.bodyPattern.literalLength === 0 && (template.subjectPattern?.literalLength ?? 0) === 0) {
     warn('no-literal-text', 'the template has no literal text: it matches every mail', undefined, 'body',
@@ -71,9 +98,18 @@ function lintPattern(pattern: Pattern, part: 'subject' | 'body', warn: Warn): vo
       continue;
     }
     if (slot.rule === 'multi') {
-      if (isLast && after === '') continue; // the end of the mail is a perfect anchor
+      // Nothing can follow the last literal of the body: it is found at the very end, whatever
+      // its length, so it bounds the value exactly.
+      if (isLast) continue;
       const solid = after.replace(/\s+/g, '');
       const startsLine = after.startsWith('\n');
+      const anchorLine = after.split('\n').map((l) => l.trim()).find((l) => l !== '');
+      if (startsLine && slot.macro.kind === 'text' && anchorLine !== undefined && isTypedLine(anchorLine)) {
+        warn('common-text-after-multiline', `the line after ${name}, ${JSON.stringify(anchorLine)}, is what people type ` +
+          `in a chat or a note, so a line of the value that reads the same makes the mail ambiguous`, slot, part,
+          `follow ${name} with a line nobody types, e.g. "-- end of ${slot.macro.column.replace(/_/g, ' ')} --"`);
+        continue;
+      }
       if (solid.length < WEAK_ANCHOR_CHARS || !startsLine) {
         const why = !startsLine
           ? 'does not start on a line of its own, so any line of the value that contains it can end the value'
@@ -81,6 +117,14 @@ function lintPattern(pattern: Pattern, part: 'subject' | 'body', warn: Warn): vo
         warn('weak-anchor-after-multiline', `the text after ${name} ${why}`, slot, part,
           `follow ${name} with a unique line, e.g. "-- end of ${slot.macro.column.replace(/_/g, ' ')} --"`);
       }
+      continue;
+    }
+    // A ":" that ends the line (or the text) is safe: a one-line value cannot run past it.
+    const afterColon = after.replace(/^[ \t]*:[ \t]*/, '');
+    if (NAME_LIKE.has(slot.macro.name) && afterColon !== after && (afterColon === '' ? !isLast : !afterColon.startsWith('\n'))) {
+      warn('colon-after-name', `":" after ${name} also occurs inside its values (a name such as "Acme: IT Dept"), ` +
+        'so where the value ends is ambiguous', slot, part,
+        `end ${name} with a line end, or follow it with a separator names do not contain, e.g. " | " or " / "`);
       continue;
     }
     const contained = OFTEN_CONTAINED[slot.macro.name];
@@ -98,10 +142,46 @@ function lintPattern(pattern: Pattern, part: 'subject' | 'body', warn: Warn): vo
   }
 }
 
+/** True for a line people type in chats and notes: only common words, or only punctuation. */
+function isTypedLine(line: string): boolean {
+  if (!/[\p{L}\p{N}]/u.test(line)) return true;
+  const words = line.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+  return words.length <= MAX_TYPED_WORDS && words.every((w) => TYPED_WORDS.has(w));
+}
+
+/**
+ * A subject macro that can be empty between two spaces leaves a double space, which relays
+ * collapse: the mail then no longer matches, or reads as a different, wrong split. At the
+ * subject's edge the same happens when only a space separates it from another macro
+ * (`%EXTERNAL_KEY% %CUSTOMER_NAME%`): the outer space is trimmed and the neighbour's value
+ * splits in two. (A space before fixed text at the edge is tolerated by the matcher.)
+ */
+function lintSubjectSpaces(pattern: Pattern, warn: Warn): void {
+  const { literals, slots } = pattern;
+  slots.forEach((slot, i) => {
+    if (slot.macro.kind !== 'line' && slot.macro.kind !== 'time') return;
+    const before = literals[i]!;
+    const after = literals[i + 1]!;
+    const spaceBefore = /\s$/.test(before);
+    const spaceAfter = /^\s/.test(after);
+    const onlySpace = (text: string): boolean => text !== '' && text.trim() === '';
+    const atStart = i === 0 && before === '' && onlySpace(after) && i + 1 < slots.length;
+    const atEnd = i === slots.length - 1 && after === '' && onlySpace(before) && i > 0;
+    if (!(spaceBefore && spaceAfter) && !atStart && !atEnd) return;
+    const name = `%${slot.macro.name}%`;
+    const why = WHY_EMPTY[slot.macro.name];
+    const where = atStart ? 'at the start of the subject, before a space and another macro'
+      : atEnd ? 'at the end of the subject, after another macro and a space'
+        : `between ${JSON.stringify(before.slice(-12))} and ${JSON.stringify(after.slice(0, 12))}`;
+    warn('empty-value-between-spaces', `${name} is ${where}; when it is empty${why ? ` (${why})` : ''} the subject has two spaces in a ` +
+      'row or an outer one, which relays collapse or trim, so the mail no longer matches or reads as a wrong split',
+      slot, 'subject', `put visible characters around it, e.g. "[${name}]" or "(${name})", or move it to the body`);
+  });
+}
+
 function describe(macro: MacroInfo): string {
   if (macro.name.includes('DISPLAY_NAME') || macro.name === 'CUSTOMER_NAME') return 'names contain spaces, dots, parentheses';
   if (macro.kind === 'time') return 'times contain spaces, colons, slashes';
-  if (macro.kind === 'url') return 'URLs contain "&", "?", "/"';
   return 'such values contain punctuation';
 }
 

@@ -17,6 +17,7 @@ import { closest, type Diagnostic, type ErrorCode } from './diagnostics.js';
 import { htmlToText } from './html.js';
 import { lintTemplate } from './lint.js';
 import { fold, prepareBody, prepareSubject } from './whitespace.js';
+import type { DateOrder } from './parsers/times.js';
 import { compilePattern, scanMacroTokens, type Pattern } from './pattern.js';
 
 /** Where a macro token sits in the template file. */
@@ -39,6 +40,8 @@ export interface Template {
   readonly recipient?: string;
   /** IANA zone for times rendered without an offset or zone. */
   readonly timezone?: string;
+  /** How all-numeric dates are read (`DateOrder` header); absent = by separator (contract section 2). */
+  readonly dateOrder?: DateOrder;
   readonly format: 'text' | 'html';
   /** The body exactly as in the file (without the one trailing newline). */
   readonly body: string;
@@ -59,8 +62,9 @@ export interface ParseResult {
   warnings: Diagnostic[];
 }
 
-const HEADERS = ['event', 'name', 'subject', 'recipient', 'timezone', 'format'] as const;
+const HEADERS = ['event', 'name', 'subject', 'recipient', 'timezone', 'format', 'dateorder'] as const;
 type HeaderName = (typeof HEADERS)[number];
+const DATE_ORDERS: readonly DateOrder[] = ['MDY', 'DMY', 'YMD'];
 
 function acceptedEventNames(): string {
   return EVENTS.map((e) => `"${e.displayName}" (${e.id}, ${e.alias})`).join('; ');
@@ -95,7 +99,7 @@ export function parseTemplate(source: string, fileName?: string): ParseResult {
     if (!HEADERS.includes(key)) {
       const guess = closest(key, HEADERS);
       error('unknown-header', `unknown header "${m[1]}"`, i + 1, 1,
-        `accepted headers: Event, Name, Subject, Recipient, Timezone, Format${guess ? `; did you mean "${guess[0]!.toUpperCase()}${guess.slice(1)}"?` : ''}`);
+        `accepted headers: Event, Name, Subject, Recipient, Timezone, Format, DateOrder${guess ? `; did you mean "${guess === 'dateorder' ? 'DateOrder' : guess[0]!.toUpperCase() + guess.slice(1)}"?` : ''}`);
       continue;
     }
     if (headers.has(key)) {
@@ -146,6 +150,12 @@ export function parseTemplate(source: string, fileName?: string): ParseResult {
   if (tzHeader && !IANAZone.isValidZone(tzHeader.value)) {
     error('bad-timezone', `unknown time zone ${JSON.stringify(tzHeader.value)}`, tzHeader.line, tzHeader.column,
       'use an IANA zone name such as "Europe/Paris", "America/New_York" or "UTC"');
+  }
+  const dateOrderHeader = headers.get('dateorder');
+  const dateOrder = dateOrderHeader ? DATE_ORDERS.find((o) => o === dateOrderHeader.value.toUpperCase()) : undefined;
+  if (dateOrderHeader && !dateOrder) {
+    error('bad-date-order', `unknown date order ${JSON.stringify(dateOrderHeader.value)}`, dateOrderHeader.line, dateOrderHeader.column,
+      'use "DateOrder: MDY" (12/31/2024), "DateOrder: DMY" (31/12/2024) or "DateOrder: YMD" (2024-12-31)');
   }
   const recipientHeader = headers.get('recipient');
   if (recipientHeader && !/^[^\s@]+@[^\s@]+$/.test(recipientHeader.value)) {
@@ -213,6 +223,7 @@ export function parseTemplate(source: string, fileName?: string): ParseResult {
     ...(subject !== undefined && subject !== '' ? { subject } : {}),
     ...(recipientHeader ? { recipient: recipientHeader.value } : {}),
     ...(tzHeader ? { timezone: tzHeader.value } : {}),
+    ...(dateOrder ? { dateOrder } : {}),
     format,
     body,
     macros,

@@ -2,12 +2,12 @@
  * Typed values: what the database columns receive, built from the normalised raw values. The
  * sub-parsers are best effort and never make a match fail.
  */
-import { MACROS } from './catalogue.js';
+import { MACROS, findMacro, type MacroInfo } from './catalogue.js';
 import { parseChat, type ParsedChat } from './parsers/chat.js';
 import { parseLabels, type LabelledText } from './parsers/labels.js';
-import { parseRecordings, type Recordings } from './parsers/recordings.js';
+import { isUrlList, parseRecordings, type Recordings } from './parsers/recordings.js';
 import { parseSurvey, type ParsedSurvey } from './parsers/survey.js';
-import { parseTime, type ParsedTime } from './parsers/times.js';
+import { isTimeLike, parseTime, type DateOrder, type ParsedTime } from './parsers/times.js';
 
 /** Every macro's typed value, keyed by column name; null when empty, unrendered or not in the template. */
 export interface TypedValues {
@@ -50,8 +50,11 @@ function parsed<T>(values: MacroValues, name: string, parse: (v: string) => T): 
   return v === null ? null : parse(v);
 }
 
-/** Builds the typed values from normalised raw values; `timezone` is the template's Timezone. */
-export function typeValues(values: MacroValues, timezone?: string): TypedValues {
+/**
+ * Builds the typed values from normalised raw values; `timezone` and `dateOrder` are the
+ * template's Timezone and DateOrder headers.
+ */
+export function typeValues(values: MacroValues, timezone?: string, dateOrder?: DateOrder): TypedValues {
   const lseq = pick(values, 'LSEQ');
   const start = pick(values, 'START_TIME');
   const end = pick(values, 'END_TIME');
@@ -64,8 +67,8 @@ export function typeValues(values: MacroValues, timezone?: string): TypedValues 
     primary_rep_private_display_name: pick(values, 'PRIMARY_REP_PRIVATE_DISPLAY_NAME'),
     primary_rep_public_display_name: pick(values, 'PRIMARY_REP_PUBLIC_DISPLAY_NAME'),
     primary_rep_user_name: pick(values, 'PRIMARY_REP_USER_NAME'),
-    start_time: start === null ? null : parseTime(start, timezone),
-    end_time: end === null ? null : parseTime(end, timezone),
+    start_time: start === null ? null : parseTime(start, timezone, dateOrder),
+    end_time: end === null ? null : parseTime(end, timezone, dateOrder),
     session_summary: parsed(values, 'SESSION_SUMMARY', parseLabels),
     session_notes: pick(values, 'SESSION_NOTES'),
     session_chat: parsed(values, 'SESSION_CHAT', parseChat),
@@ -82,4 +85,42 @@ const EMPTY_VALUES: Readonly<MacroValues> = Object.freeze(Object.fromEntries(MAC
 /** Every macro name mapped to null: the starting point of a template's values. */
 export function emptyValues(): MacroValues {
   return { ...EMPTY_VALUES };
+}
+
+const BIGINT_MAX = '9223372036854775807';
+const MACRO_TOKEN = /%([A-Z0-9_-]*[A-Z][A-Z0-9_-]*)%/g;
+
+/**
+ * Whether `raw` (a candidate value, before trimming) can be `macro`'s value, for the matcher's
+ * typed pruning: blank is always possible (stored as null), and so is the macro's own unrendered
+ * `%NAME%`; otherwise an LSID is 32 hex digits, an LSEQ decimal digits within bigint, one-line
+ * values have no line end and no other macro's unrendered `%NAME%`, times have the shape of a
+ * supported rendering (isTimeLike), recordings are URL lists (isUrlList); free text fits.
+ */
+export function fitsMacro(macro: MacroInfo, raw: string): boolean {
+  const value = raw.trim();
+  if (value === '' || value === `%${macro.name}%`) return true;
+  switch (macro.kind) {
+    case 'lsid':
+      return /^[0-9a-fA-F]{32}$/.test(value);
+    case 'integer': {
+      if (!/^\d+$/.test(value)) return false;
+      const digits = value.replace(/^0+(?=\d)/, '');
+      return digits.length < BIGINT_MAX.length || (digits.length === BIGINT_MAX.length && digits <= BIGINT_MAX);
+    }
+    case 'line':
+    case 'time':
+      if (value.includes('\n') || value.includes('\r') || hasOtherMacroToken(value, macro.name)) return false;
+      return macro.kind === 'line' || isTimeLike(value);
+    case 'urls':
+      return isUrlList(value);
+    case 'text':
+      return true;
+  }
+}
+
+function hasOtherMacroToken(value: string, own: string): boolean {
+  if (!value.includes('%')) return false;
+  for (const m of value.matchAll(MACRO_TOKEN)) if (m[1] !== own && findMacro(m[1]!)) return true;
+  return false;
 }

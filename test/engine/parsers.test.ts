@@ -1,33 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseChat, parseLabels, parseRecordings, parseSurvey, parseTime } from '../../src/engine/index.js';
-
-const timeCases: { text: string; zone?: string; iso: string | null; format: string }[] = [
-  { text: '2024-12-03T15:26:05+00:00', iso: '2024-12-03T15:26:05.000Z', format: 'iso8601' },
-  { text: '2024-12-03T10:26:05-05:00', iso: '2024-12-03T15:26:05.000Z', format: 'iso8601' },
-  { text: '2024-12-03T15:26:05Z', iso: '2024-12-03T15:26:05.000Z', format: 'iso8601' },
-  { text: '2024-12-03 15:26:05 UTC', iso: '2024-12-03T15:26:05.000Z', format: 'ymd-time' },
-  { text: '2024-12-03 16:26:05 +0100', iso: '2024-12-03T15:26:05.000Z', format: 'ymd-time' },
-  { text: '2024-12-03 16:26:05 Europe/Paris', iso: '2024-12-03T15:26:05.000Z', format: 'ymd-time' },
-  { text: '2024-07-03 17:26:05', zone: 'Europe/Paris', iso: '2024-07-03T15:26:05.000Z', format: 'ymd-time' },
-  { text: '2024-07-03 17:26:05', iso: null, format: 'no-zone' },
-  { text: '12/3/2024 4:10:02 PM EST', iso: '2024-12-03T21:10:02.000Z', format: 'us-12h' },
-  { text: '7/4/2024 12:00:00 AM', zone: 'America/New_York', iso: '2024-07-04T04:00:00.000Z', format: 'us-12h' },
-  { text: '12/3/2024 4:10:02 PM IST', iso: null, format: 'unrecognised' },
-  { text: 'Tue, 3 Dec 2024 15:26:05 +0000', iso: '2024-12-03T15:26:05.000Z', format: 'rfc2822' },
-  { text: 'Tue, 3 Dec 2024 16:26:05 CET', iso: '2024-12-03T15:26:05.000Z', format: 'rfc2822' },
-  { text: '3 Dec 2024 10:26:05 EST', iso: '2024-12-03T15:26:05.000Z', format: 'rfc2822' },
-  { text: 'yesterday at noon', iso: null, format: 'unrecognised' },
-  { text: '2024-13-45 99:99:99 UTC', iso: null, format: 'unrecognised' },
-];
-for (const c of timeCases) {
-  test(`time: ${c.text}${c.zone ? ` (${c.zone})` : ''}`, () => {
-    const t = parseTime(c.text, c.zone);
-    assert.equal(t.text, c.text);
-    assert.equal(t.instant?.toISOString() ?? null, c.iso);
-    assert.equal(t.format, c.format);
-  });
-}
+import { parseChat, parseLabels, parseRecordings, parseSurvey } from '../../src/engine/index.js';
 
 test('chat: bracketed times, speakers, system lines, continuation lines', () => {
   const chat = parseChat([

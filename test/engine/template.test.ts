@@ -11,12 +11,12 @@ test('catalogue: 18 macros, 3 email events, seed availability', () => {
   assert.equal(byName.get('SESSION_CHAT')!.inSubject, false);
   assert.equal(byName.get('START_TIME')!.inSubject, true);
   assert.equal(byName.get('COMMAND_SHELL_RECORDING')!.multiline, true);
-  assert.equal(byName.get('SCREEN_SHARING_RECORDING')!.multiline, false);
+  assert.equal(byName.get('SCREEN_SHARING_RECORDING')!.multiline, true);
   const bodyOnly = MACROS.filter((m) => !m.inSubject).map((m) => m.name).sort();
   assert.deepEqual(bodyOnly, [
     'COMMAND_SHELL_RECORDING', 'CUSTOMER_EXIT_SURVEY', 'REPRESENTATIVE_EXIT_SURVEY', 'SCREEN_SHARING_RECORDING',
     'SESSION_CHAT', 'SESSION_NOTES', 'SESSION_SUMMARY', 'SYSTEM_INFORMATION',
-  ].filter((n) => n !== 'SCREEN_SHARING_RECORDING'));
+  ]);
   assert.equal(columnName('CUSTOMER_COMPUTER-NAME'), 'customer_computer_name');
   assert.equal(findEvent('support session END')?.id, 'support_conference_end');
   assert.equal(findEvent('rep-exit-survey')?.displayName, 'Representative Survey is Completed');
