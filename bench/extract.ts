@@ -1,7 +1,7 @@
 // Benchmark of the template engine (npm run bench:extract). Prints numbers; asserts nothing
 // beyond the results being the expected kind, so a regression shows as a number, not a failure.
 import { performance } from 'node:perf_hooks';
-import { createMatcher, parseTemplate, type MailInput, type Matcher, type Template } from '../src/engine/index.js';
+import { createMatcher, htmlToText, parseTemplate, type MailInput, type Matcher, type Template } from '../src/engine/index.js';
 
 const LSID = 'e9e99aeb9ad54fb381634498502c5a1b';
 
@@ -126,6 +126,16 @@ for (const a of adversarial) {
   console.log(`10 MB adversarial body, ${a.name}: ${t.toFixed(0)} ms (${r.status}${r.status === 'unmatched' ? '' : `, ${r.alternatives} alternatives`})`);
 }
 console.log(`10 MB adversarial body, worst: ${worst.toFixed(0)} ms (target < 1000 ms)`);
+
+// HTML to text on 10 MB of hostile markup (the mail's HTML part is converted before matching).
+{
+  let worstHtml = 0;
+  for (const unit of ['<a', '<a x="', '< ', '<!--', '&', '&amp', '<script>', '<a href="', '</', '<p title=">']) {
+    const input = unit.repeat(Math.ceil(TEN_MB / unit.length));
+    worstHtml = Math.max(worstHtml, time(() => htmlToText(input), 3));
+  }
+  console.log(`10 MB adversarial HTML to text, worst of 10 shapes: ${worstHtml.toFixed(0)} ms (target < 1000 ms)`);
+}
 
 // 4. Selection: 1,000 active templates against 10.
 function siteTemplates(count: number): Template[] {

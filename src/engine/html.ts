@@ -7,10 +7,14 @@
  *   may contain `>`); any other `<` (`Ping < 5 ms`), or a tag never closed, is text;
  * - `<script>`, `<style>`, `<head>`, `<title>`, comments, doctypes and `<?...>` are dropped
  *   with their content (a `<head>` without `</head>` ends at `<body>`);
- * - `<br>` and the opening or closing tag of a block element (p, div, tr, li, h1-h6, table,
- *   pre, blockquote, ul, ol, hr) become a line end; `</td>`/`</th>` become a space;
+ * - white space in the source is collapsed as a browser does: a run of spaces, tabs and line
+ *   ends is one space, and none next to a line end (inside `<pre>` it is kept as written);
+ * - `<br>` is a line end; the opening or closing tags of block elements (p, div, tr, li, h1-h6,
+ *   table, pre, blockquote, ul, ol, hr) between two runs of text are one line end, however many
+ *   there are (so a mail written as one `<p>` or `<div>` per line reads like the text template);
+ *   `</td>`/`</th>` become a space;
  * - `<a href="X">` becomes `X ` (so a macro used as a link target is still extracted);
- * - every other tag disappears; line ends in the source are kept as they are;
+ * - every other tag disappears;
  * - character references are decoded as browsers do (every HTML5 named entity, numeric ones,
  *   the legacy ones without `;`), by the `entities` package.
  * The result then goes through the ordinary body normalisation.
@@ -69,8 +73,11 @@ export function htmlToText(html: string): string {
   const parts: string[] = [];
   let text = 0; // start of the pending text run
   let i = 0;
+  let pre = 0; // depth of <pre> elements: their white space is kept
   const flush = (end: number): void => {
-    if (end > text) parts.push(decode(html.slice(text, end)));
+    if (end <= text) return;
+    const raw = html.slice(text, end);
+    parts.push(decode(pre > 0 ? raw.replace(/\r\n?|\n/g, PRE_LINE_END) : raw.replace(SOURCE_SPACE, ' ')));
   };
   for (;;) {
     const lt = finder.find('<', i);
@@ -113,7 +120,9 @@ export function htmlToText(html: string): string {
       i = text = stopGt < 0 ? html.length : stopGt + 1;
       continue;
     }
-    if (BLOCK_TAGS.has(name)) parts.push('\n');
+    if (name === 'pre') pre = Math.max(0, pre + (closing ? -1 : 1));
+    if (name === 'br') parts.push('\n');
+    else if (BLOCK_TAGS.has(name)) parts.push(BLOCK_BREAK);
     else if (closing && (name === 'td' || name === 'th')) parts.push(' ');
     else if (opens && name === 'a') {
       const href = /(?:^|\s)href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
@@ -122,8 +131,24 @@ export function htmlToText(html: string): string {
     }
   }
   flush(html.length);
-  return parts.join('');
+  return parts
+    .join('')
+    .replace(BREAK_SPACES, '$1')
+    .replace(BLOCK_BREAKS, (run) => (run.includes('\n') ? run.replace(/\u0001/g, '') : '\n'))
+    .replace(/\u0002/g, '\n');
 }
+
+/** A line end inside `<pre>`, kept apart until the breaks are resolved (its spaces stay). */
+const PRE_LINE_END = '\u0002';
+
+/** Source white space outside `<pre>`, collapsed to one space. */
+const SOURCE_SPACE = /[ \t\r\n\f]+/g;
+/** Marks a block boundary until the breaks are resolved (a character no mail text holds). */
+const BLOCK_BREAK = '\u0001';
+/** Spaces next to a line end or block boundary vanish, as in a browser. */
+const BREAK_SPACES = / *([\n\u0001]) */g;
+/** A run of block boundaries is one line end; next to a `<br>`, none. */
+const BLOCK_BREAKS = /[\n\u0001]*\u0001[\n\u0001]*/g;
 
 // A character reference: `&` then a name (the longest HTML5 name has 31 letters) or a number.
 const REFERENCE = /&(?:#[xX]?[0-9a-fA-F]|[A-Za-z])/;

@@ -43,9 +43,9 @@ export type { ValueSpan } from './readings.js';
 /** The documented HTML-to-text conversion used for `Format: html` templates. */
 export { htmlToText } from './html.js';
 /** Typed values and the best-effort sub-parsers. */
-export { typeValues, type MacroValues, type TypedValues } from './values.js';
-/** Best-effort parser of rendered times. */
-export { parseTime, type ParsedTime } from './parsers/times.js';
+export { fitsMacro, typeValues, type MacroValues, type TypedValues } from './values.js';
+/** Parser of rendered times: nothing guessed (contract section 2). */
+export { isTimeLike, parseTime, type DateOrder, type NoInstant, type ParsedTime, type TimeRendering } from './parsers/times.js';
 /** Best-effort parser of chat transcripts. */
 export { parseChat, type ChatLine, type ParsedChat } from './parsers/chat.js';
 /** Best-effort parser of exit surveys. */
@@ -53,4 +53,4 @@ export { parseSurvey, type ParsedSurvey, type SurveyAnswer } from './parsers/sur
 /** Best-effort parser of `Label: value` text (summary, system information). */
 export { parseLabels, type LabelValue, type LabelledText } from './parsers/labels.js';
 /** Parser of recording URLs. */
-export { parseRecordings, type Recordings } from './parsers/recordings.js';
+export { isUrlList, parseRecordings, type Recordings } from './parsers/recordings.js';

@@ -4,13 +4,12 @@
  * set aside when others do, and the ambiguity rule picks among what is left.
  */
 import { indexText, type TextIndex } from './anchors.js';
-import { MACROS } from './catalogue.js';
+import { findMacro } from './catalogue.js';
 import { AMBIGUITY_COUNT_LIMIT, type SplitFailure } from './extract.js';
 import { htmlToText } from './html.js';
-import { parseTime } from './parsers/times.js';
 import { readMail, type Reading, type ValueSpan } from './readings.js';
 import type { Template } from './template.js';
-import { emptyValues, type MacroValues } from './values.js';
+import { emptyValues, fitsMacro, type MacroValues } from './values.js';
 import { prepareBody, prepareSubject } from './whitespace.js';
 
 /** A received mail as the pipeline hands it over: decoded subject and parts. */
@@ -78,35 +77,22 @@ export interface TemplateMiss {
 /** Alternative readings returned with an ambiguous match, for people to compare. */
 export const ALTERNATIVES_SHOWN = 5;
 
-const TIME_MACROS = MACROS.filter((m) => m.kind === 'time').map((m) => m.name);
-const URL_MACROS = MACROS.filter((m) => m.parser === 'recordings').map((m) => m.name);
-const UNRENDERED = /%[A-Z][A-Z0-9_-]*%/;
-
 /**
- * How many of a reading's values do not look like their type: a time no rendering recognises
- * (the appliance renders every time alike: a split that leaves one unreadable where another
- * split reads them all is not its output), a recording that is not URLs one per line, a
- * one-line value holding another macro's unrendered `%NAME%`. Among readings that fit the text,
- * those with the fewest such values are kept.
+ * How many of a reading's values do not look like their macro's (values.ts `fitsMacro`): a time
+ * no rendering recognises (the appliance renders every time alike: a split that leaves one
+ * unreadable where another split reads them all is not its output), a recording that is not
+ * URLs one per line, a one-line value holding another macro's unrendered `%NAME%`. Among the
+ * readings that fit the text, those with the fewest such values are kept.
  */
-function oddValues(values: ReadonlyMap<string, string | null>, timezone: string | undefined): number {
+function oddValues(values: ReadonlyMap<string, string | null>): number {
   let odd = 0;
-  for (const [name, value] of values) {
-    if (value === null) continue;
-    if (TIME_MACROS.includes(name)) {
-      if (parseTime(value, timezone).format === 'unrecognised') odd++;
-    } else if (URL_MACROS.includes(name)) {
-      if (!value.split('\n').every((line) => /^https?:\/\/\S+$/i.test(line.trim()) || line.trim() === '')) odd++;
-    } else if (!value.includes('\n') && UNRENDERED.test(value)) {
-      odd++;
-    }
-  }
+  for (const [name, value] of values) if (value !== null && !fitsMacro(findMacro(name)!, value)) odd++;
   return odd;
 }
 
-function likeliest(list: readonly Reading[], timezone: string | undefined): Reading[] {
+function likeliest(list: readonly Reading[]): Reading[] {
   if (list.length < 2) return [...list];
-  const scores = list.map((r) => oddValues(r.values, timezone));
+  const scores = list.map((r) => oddValues(r.values));
   const best = Math.min(...scores);
   return list.filter((_, i) => scores[i] === best);
 }
@@ -132,7 +118,7 @@ export function fitTemplate(template: Template, mail: PreparedMail): TemplateFit
           message: `body line ${failure.line}: ${failure.message}`, text,
         };
   }
-  const kept = likeliest(read.list, template.timezone);
+  const kept = likeliest(read.list);
   const toValues = (r: Reading): MacroValues => {
     const values = emptyValues();
     for (const [name, v] of r.values) values[name] = name === 'LSID' && v !== null ? v.toLowerCase() : v;

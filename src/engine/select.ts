@@ -227,7 +227,7 @@ function found(fits: TemplateFit[]): MatchFound {
     tiedTemplates: tied,
     otherTemplates: others,
     values: best.values,
-    typed: typeValues(best.values, best.template.timezone),
+    typed: typeValues(best.values, best.template.timezone, best.template.dateOrder),
     otherReadings: [...best.otherReadings],
     text: { ...best.text },
     spans: [...best.spans],

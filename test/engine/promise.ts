@@ -40,7 +40,7 @@ function valueFor(name: string): fc.Arbitrary<string> {
     name === 'LSID' ? fc.string({ unit: hex, minLength: 32, maxLength: 32 })
       : name === 'LSEQ' ? fc.bigInt(0n, 2n ** 63n - 1n).map(String)
         : TIMES.includes(name) ? fc.constantFrom(...TIME_VALUES)
-          : URLS.includes(name) ? fc.array(url, { minLength: 1, maxLength: name === 'COMMAND_SHELL_RECORDING' ? 3 : 1 }).map((u) => u.join('\n'))
+          : URLS.includes(name) ? fc.array(url, { minLength: 1, maxLength: 3 }).map((u) => u.join('\n'))
             : MULTI.includes(name) ? multiLine : oneLine;
   return fc.oneof({ weight: 6, arbitrary: base }, { weight: 2, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constant(`%${name}%`) });
 }

@@ -86,8 +86,10 @@ test('white space inside values is the mail\'s own, the same in subject and body
 
 test('an HTML-only mail matches a text template through the HTML part\'s text', () => {
   const t = template('Customer: %CUSTOMER_NAME%\nTicket: %EXTERNAL_KEY%');
-  const r = found(createMatcher([t]).match({ subject: '', text: '', html: '<div>Customer: Jane Roe<br>Ticket: INC1</div>' }));
-  assert.deepEqual([r.status, r.values.CUSTOMER_NAME, r.values.EXTERNAL_KEY], ['extracted', 'Jane Roe', 'INC1']);
+  for (const html of ['<div>Customer: Jane Roe<br>\nTicket: INC1</div>', '<p>Customer: Jane Roe</p>\n<p>Ticket: INC1</p>']) {
+    const r = found(createMatcher([t]).match({ subject: '', text: '', html }));
+    assert.deepEqual([r.status, r.values.CUSTOMER_NAME, r.values.EXTERNAL_KEY], ['extracted', 'Jane Roe', 'INC1']);
+  }
 });
 
 test('spans locate every value in the matched text', () => {

@@ -47,5 +47,5 @@ test('normaliseValue: one-line trimmed, multi-line blank lines, empty and unrend
 
 test('htmlToText: blocks, links, entities, head and comments dropped', () => {
   const html = '<html><head><title>x</title><style>p{}</style></head><body><!-- c --><p>Hello&nbsp;<b>Jane</b> &amp; co</p><div>See <a href="https://h/?a=1&amp;b=2">link</a></div>line<br/>two<table><tr><td>a</td><td>b</td></tr></table>&#233;&#x4e2d; 1 &lt; 2</body></html>';
-  assert.equal(fold(prepareBody(htmlToText(html))), 'Hello Jane & co\n\nSee https://h/?a=1&b=2 link\nline\ntwo\n\na b\n\né中 1 < 2');
+  assert.equal(fold(prepareBody(htmlToText(html))), 'Hello Jane & co\nSee https://h/?a=1&b=2 link\nline\ntwo\na b\né中 1 < 2');
 });
