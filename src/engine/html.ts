@@ -134,21 +134,21 @@ export function htmlToText(html: string): string {
   return parts
     .join('')
     .replace(BREAK_SPACES, '$1')
-    .replace(BLOCK_BREAKS, (run) => (run.includes('\n') ? run.replace(/\u0001/g, '') : '\n'))
-    .replace(/\u0002/g, '\n');
+    .replace(BLOCK_BREAKS, (run) => (run.includes('\n') ? run.replace(/\ufdd0/g, '') : '\n'))
+    .replace(/\ufdd1/g, '\n');
 }
 
 /** A line end inside `<pre>`, kept apart until the breaks are resolved (its spaces stay). */
-const PRE_LINE_END = '\u0002';
+const PRE_LINE_END = '\ufdd1';
 
 /** Source white space outside `<pre>`, collapsed to one space. */
 const SOURCE_SPACE = /[ \t\r\n\f]+/g;
-/** Marks a block boundary until the breaks are resolved (a character no mail text holds). */
-const BLOCK_BREAK = '\u0001';
+/** Marks a block boundary until the breaks are resolved (a noncharacter: no mail text holds it). */
+const BLOCK_BREAK = '\ufdd0';
 /** Spaces next to a line end or block boundary vanish, as in a browser. */
-const BREAK_SPACES = / *([\n\u0001]) */g;
+const BREAK_SPACES = / *([\n\ufdd0]) */g;
 /** A run of block boundaries is one line end; next to a `<br>`, none. */
-const BLOCK_BREAKS = /[\n\u0001]*\u0001[\n\u0001]*/g;
+const BLOCK_BREAKS = /[\n\ufdd0]*\ufdd0[\n\ufdd0]*/g;
 
 // A character reference: `&` then a name (the longest HTML5 name has 31 letters) or a number.
 const REFERENCE = /&(?:#[xX]?[0-9a-fA-F]|[A-Za-z])/;
