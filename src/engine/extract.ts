@@ -94,7 +94,7 @@ function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly numb
   // Literal i cannot start after the next literal's last possible start minus its own shortest
   // form (plus the spaces they may share): one lastIndexOf per literal bounds the forward scans.
   const upper = new Array<number>(n + 1);
-  upper[n] = Math.max(0, text.length - literals[n]!.length);
+  upper[n] = Math.max(0, text.length - Math.min(...pattern.forms[n]!.map((f) => f.length)));
   for (let i = n - 1; i >= 0; i--) {
     let last = -1;
     for (const form of pattern.forms[i]!) {

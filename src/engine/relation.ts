@@ -73,7 +73,11 @@ export class Relation {
     readonly canonical: boolean,
   ) {
     this.text = index.text;
+    this.lead = this.padForward(0);
   }
+
+  /** Spaces at the text's start (bounded by PAD_MAX). */
+  private readonly lead: number;
 
   /**
    * Whether a one-line value starting at e may be non-empty (it does not start with a space). At
@@ -107,6 +111,9 @@ export class Relation {
     } else if (c.fixed === undefined && c.rule === 'line') {
       out.add(Math.max(0, e - ov), e, 0);
       if (this.canonical) {
+        // At the text's start, spaces alone are an empty value (the template's leading white
+        // space, absorbed by its first value: pattern.ts).
+        if (e === 0 && this.lead > 0) out.add(1, this.lead, 0);
         if (this.startOK(e)) out.add(e + 1, nextLineEnd(this.index, e), 1);
       } else {
         out.add(e + 1, nextLineEnd(this.index, e), 0);
@@ -129,6 +136,7 @@ export class Relation {
     } else if (c.fixed === undefined && c.rule === 'line') {
       const lineStart = lineStartBefore(this.index, p);
       if (this.canonical) {
+        if (p > 0 && p <= this.lead) out.add(0, 0, 0);
         if (this.endOK(p)) out.add(lineStart, p - 1, 1);
       } else {
         out.add(lineStart, p - 1, 0);
