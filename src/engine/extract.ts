@@ -201,6 +201,11 @@ function backwardSweep(rel: Relation, occ: Occurrences[]): Occurrences[] {
       feasible[i] = k === here.length ? here : { pos: here.pos.subarray(0, k), end: here.end.subarray(0, k), length: k };
       continue;
     }
+    if (next.length * 4 < here.length) {
+      // Few successors: the ends that reach them, as intervals swept once over `here`.
+      feasible[i] = sweepWithin(here, here.end, coveredStarts(rel, i, next), (e) => rel.startOK(e));
+      continue;
+    }
     const nextOK = rel.filtered(i) ? endOKPositions(rel, next) : undefined;
     const kept = new OccurrenceBuilder();
     for (let o = 0; o < here.length; o++) {
@@ -209,6 +214,69 @@ function backwardSweep(rel: Relation, occ: Occurrences[]): Occurrences[] {
     feasible[i] = kept;
   }
   return feasible;
+}
+
+/** Sorted, merged intervals [lo, hi], split by whether the filter of their side applies. */
+export interface Cover {
+  readonly plain: number[][];
+  readonly flagged: number[][];
+}
+
+function merged(intervals: number[][]): number[][] {
+  intervals.sort((a, b) => a[0]! - b[0]!);
+  const out: number[][] = [];
+  for (const [lo, hi] of intervals) {
+    const last = out[out.length - 1];
+    if (last && lo! <= last[1]! + 1) last[1] = Math.max(last[1]!, hi!);
+    else out.push([lo!, hi!]);
+  }
+  return out;
+}
+
+function cover(rel: Relation, collect: (add: (lo: number, hi: number, flag: number) => void) => void): Cover {
+  const plain: number[][] = [];
+  const flagged: number[][] = [];
+  collect((lo, hi, flag) => (flag ? flagged : plain).push([lo, hi]));
+  return { plain: merged(plain), flagged: merged(flagged) };
+}
+
+/** Where a value of slot i ending at one of `next` may start. */
+function coveredStarts(rel: Relation, i: number, next: Occurrences): Cover {
+  return cover(rel, (add) => {
+    for (let o = 0; o < next.length; o++) {
+      const iv = rel.starts(i, next.pos[o]!);
+      for (let t = 0; t < iv.count; t += 3) add(iv.buf[t]!, iv.buf[t + 1]!, iv.buf[t + 2]!);
+    }
+  });
+}
+
+/** Where a value of slot i starting at one of the ends in `reached` may end. */
+export function coveredEnds(rel: Relation, i: number, reached: Occurrences): Cover {
+  return cover(rel, (add) => {
+    for (let r = 0; r < reached.length; r++) {
+      const iv = rel.ends(i, reached.end[r]!);
+      for (let t = 0; t < iv.count; t += 3) add(iv.buf[t]!, iv.buf[t + 1]!, iv.buf[t + 2]!);
+    }
+  });
+}
+
+/**
+ * The occurrences whose `key` (their end or their position, ascending) lies in the cover: in a
+ * flagged interval only when `filter` holds. One sweep, pointers only move forward.
+ */
+export function sweepWithin(occ: Occurrences, keys: Int32Array, within: Cover, filter: (x: number) => boolean): Occurrences {
+  const kept = new OccurrenceBuilder();
+  let a = 0;
+  let b = 0;
+  for (let o = 0; o < occ.length; o++) {
+    const x = keys[o]!;
+    while (a < within.plain.length && within.plain[a]![1]! < x) a++;
+    while (b < within.flagged.length && within.flagged[b]![1]! < x) b++;
+    const inPlain = a < within.plain.length && within.plain[a]![0]! <= x;
+    const inFlagged = b < within.flagged.length && within.flagged[b]![0]! <= x && filter(x);
+    if (inPlain || inFlagged) kept.push(occ.pos[o]!, occ.end[o]!);
+  }
+  return kept;
 }
 
 /** Counts complete splits through the feasible occurrences, saturating at the limit. */
@@ -267,29 +335,28 @@ export function enumerateSplits(anchors: Anchors, limit: number, visit: (split: 
   const starts = new Array<number>(n);
   const ends = new Array<number>(n);
   let visited = 0;
-  // Candidate successors of an end e, latest first; copied out of the relation's scratch buffer.
-  const successors = (i: number, e: number): number[] => {
-    const next = feasible[i + 1]!;
-    const iv = rel.ends(i, e);
-    const out: number[] = [];
-    for (let t = 0; t < iv.count; t += 3) {
-      const a = lowerBound(next.pos, iv.buf[t]!, 0, next.length);
-      const b = lowerBound(next.pos, iv.buf[t + 1]! + 1, 0, next.length);
-      for (let k = a; k < b; k++) if (!iv.buf[t + 2] || rel.endOK(next.pos[k]!)) out.push(k);
-    }
-    return out.sort((x, y) => y - x);
-  };
   const walk = (i: number, k: number): boolean => {
     if (i === n) {
       visited++;
       return visit({ starts, ends }) && visited < limit;
     }
     const e = feasible[i]!.end[k]!;
-    for (const j of successors(i, e)) {
-      const p = feasible[i + 1]!.pos[j]!;
-      starts[i] = Math.min(e, p);
-      ends[i] = p;
-      if (!walk(i + 1, j)) return false;
+    const next = feasible[i + 1]!;
+    // The successors of e, latest first, without listing them (there may be millions): the
+    // relation's disjoint intervals are copied out of its scratch buffer, latest first.
+    const iv = rel.ends(i, e);
+    const intervals: number[][] = [];
+    for (let t = 0; t < iv.count; t += 3) intervals.push([iv.buf[t]!, iv.buf[t + 1]!, iv.buf[t + 2]!]);
+    intervals.sort((x, y) => y[0]! - x[0]!);
+    for (const [lo, hi, flagged] of intervals) {
+      const a = lowerBound(next.pos, lo!, 0, next.length);
+      for (let j = lowerBound(next.pos, hi! + 1, a, next.length) - 1; j >= a; j--) {
+        const p = next.pos[j]!;
+        if (flagged && !rel.endOK(p)) continue;
+        starts[i] = Math.min(e, p);
+        ends[i] = p;
+        if (!walk(i + 1, j)) return false;
+      }
     }
     return true;
   };

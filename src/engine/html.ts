@@ -131,22 +131,32 @@ export function htmlToText(html: string): string {
     }
   }
   flush(html.length);
-  return parts
+  // Spaces next to a line end or block boundary vanish, as in a browser.
+  const lines = parts.join('').split(BREAK);
+  for (let k = 0; k < lines.length; k += 2) lines[k] = trimSpaces(lines[k]!);
+  return lines
     .join('')
-    .replace(BREAK_SPACES, '$1')
     .replace(BLOCK_BREAKS, (run) => (run.includes('\n') ? run.replace(/\ufdd0/g, '') : '\n'))
     .replace(/\ufdd1/g, '\n');
+}
+
+function trimSpaces(text: string): string {
+  let a = 0;
+  let b = text.length;
+  while (a < b && text.charCodeAt(a) === 32) a++;
+  while (b > a && text.charCodeAt(b - 1) === 32) b--;
+  return a === 0 && b === text.length ? text : text.slice(a, b);
 }
 
 /** A line end inside `<pre>`, kept apart until the breaks are resolved (its spaces stay). */
 const PRE_LINE_END = '\ufdd1';
 
-/** Source white space outside `<pre>`, collapsed to one space. */
-const SOURCE_SPACE = /[ \t\r\n\f]+/g;
+/** Source white space outside `<pre>` that is not already one space, collapsed to one space. */
+const SOURCE_SPACE = /[\t\r\n\f][ \t\r\n\f]*| [ \t\r\n\f]+/g;
 /** Marks a block boundary until the breaks are resolved (a noncharacter: no mail text holds it). */
 const BLOCK_BREAK = '\ufdd0';
-/** Spaces next to a line end or block boundary vanish, as in a browser. */
-const BREAK_SPACES = / *([\n\ufdd0]) */g;
+/** A line end or block boundary, kept by split. */
+const BREAK = /([\n\ufdd0])/;
 /** A run of block boundaries is one line end; next to a `<br>`, none. */
 const BLOCK_BREAKS = /[\n\ufdd0]*\ufdd0[\n\ufdd0]*/g;
 

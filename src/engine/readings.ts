@@ -55,25 +55,30 @@ function constraintsFor(pattern: Pattern, pins: ReadonlyMap<string, string | nul
   });
 }
 
-/** The key under which two readings count as the same: values up to what relays change. */
-function readingKey(values: ReadonlyMap<string, string | null>): string {
-  return [...values].map(([k, v]) => `${k}=${v === null ? '\u0000' : squashSpaces(v)}`).sort().join('\u0001');
+/** A cheap summary of a value: equal values have equal signatures (long chats are not hashed whole). */
+function signature(values: ReadonlyMap<string, string | null>): string {
+  let out = '';
+  for (const [k, v] of values) out += `${k}=${v === null ? '\u0000' : v.length <= 64 ? v : `${v.length}:${v.slice(0, 32)}${v.slice(-32)}`}\u0001`;
+  return out;
 }
 
-/** Distinct readings in arrival order; keys (costly for a long chat) only once there are two. */
+function sameValues(a: ReadonlyMap<string, string | null>, b: ReadonlyMap<string, string | null>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+/** Distinct readings in arrival order (two splits that give the same values are one reading). */
 class ReadingSet {
   readonly list: Reading[] = [];
-  private keys: Set<string> | undefined;
+  private readonly bySignature = new Map<string, Reading[]>();
 
   add(reading: Reading): void {
-    if (this.list.length === 0) {
-      this.list.push(reading);
-      return;
-    }
-    this.keys ??= new Set([readingKey(this.list[0]!.values)]);
-    const key = readingKey(reading.values);
-    if (this.keys.has(key)) return;
-    this.keys.add(key);
+    const key = signature(reading.values);
+    const alike = this.bySignature.get(key);
+    if (alike?.some((r) => sameValues(r.values, reading.values))) return;
+    if (alike) alike.push(reading);
+    else this.bySignature.set(key, [reading]);
     this.list.push(reading);
   }
 }
@@ -115,6 +120,9 @@ export function readPart(
   return failure!;
 }
 
+/** Readings listed when there are more than AMBIGUITY_COUNT_LIMIT splits. */
+const CAPPED_READINGS = 16;
+
 /** Repeated-macro candidates tried when enumeration alone finds no consistent split. */
 const REPEATED_CANDIDATES_MAX = 8;
 
@@ -129,7 +137,9 @@ function enumerate(
   const readings = new ReadingSet();
   const repeated = new Map<string, Map<string, string | null>>();
   let rejected: string | undefined;
-  enumerateSplits(anchors, AMBIGUITY_COUNT_LIMIT, ({ starts, ends }) => {
+  // Past the bound the mail is ambiguous whatever the rest hold: a few readings are enough to
+  // choose by the rule and to show.
+  enumerateSplits(anchors, anchors.capped ? CAPPED_READINGS : AMBIGUITY_COUNT_LIMIT, ({ starts, ends }) => {
     const values = new Map<string, string | null>(pins);
     const spans: ValueSpan[] = [];
     for (let i = 0; i < pattern.slots.length; i++) {
@@ -182,7 +192,7 @@ export function readMail(
   const searched = new Map<string, Readings | SplitFailure>();
   for (const s of head.list) {
     const pins = new Map([...s.values].filter(([m]) => shared.has(m)));
-    const key = readingKey(pins);
+    const key = signature(pins) + [...pins.values()].join('\u0002');
     let r = searched.get(key);
     if (!r) {
       if (searched.size === BODY_SEARCHES_MAX) {

@@ -98,6 +98,7 @@ const MACRO_TOKEN = /%([A-Z0-9_-]*[A-Z][A-Z0-9_-]*)%/g;
  * supported rendering (isTimeLike), recordings are URL lists (isUrlList); free text fits.
  */
 export function fitsMacro(macro: MacroInfo, raw: string): boolean {
+  if (macro.kind === 'text') return true;
   const value = raw.trim();
   if (value === '' || value === `%${macro.name}%`) return true;
   switch (macro.kind) {
@@ -114,8 +115,6 @@ export function fitsMacro(macro: MacroInfo, raw: string): boolean {
       return macro.kind === 'line' || isTimeLike(value);
     case 'urls':
       return isUrlList(value);
-    case 'text':
-      return true;
   }
 }
 

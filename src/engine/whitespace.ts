@@ -63,13 +63,11 @@ export function prepareBody(text: string): string {
   return start === 0 && end === out.length ? out : out.slice(start, end);
 }
 
-/** Whether any line ends in horizontal white space (a few native scans beat a regex). */
+const SPACE_BEFORE_LINE_END = /[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]\n/;
+
+/** Whether any line ends in horizontal white space. */
 function hasTrailingSpace(text: string): boolean {
-  if (isHorizontalSpace(text.charCodeAt(text.length - 1))) return true;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
-    if (i > 0 && isHorizontalSpace(text.charCodeAt(i - 1))) return true;
-  }
-  return false;
+  return isHorizontalSpace(text.charCodeAt(text.length - 1)) || SPACE_BEFORE_LINE_END.test(text);
 }
 
 /**
@@ -123,7 +121,8 @@ export function leadingSpaces(literal: string): number {
 }
 
 /**
- * One extracted value per the contract, from the mail's own text: one-line values trimmed,
+ * One extracted value per the contract, cut from a prepared text (no spaces before its line
+ * ends): one-line values trimmed,
  * multi-line values without leading and trailing blank lines (and without the spaces before the
  * first text when the value starts mid-line). Null for an empty value or the unrendered `%NAME%`.
  */
@@ -154,10 +153,10 @@ export function valueExtent(raw: string, multiline: boolean): [number, number] {
 }
 
 function stripBlankLines(text: string): string {
+  // Cut from a prepared text, a value has no spaces before its line ends; valueExtent trims the
+  // end of its last line (it may end mid-line, before a literal that began with spaces).
   const [start, end] = valueExtent(text, true);
-  const value = text.slice(start, end);
-  // The value may end mid-line before a literal that began with spaces.
-  return hasTrailingSpace(value) ? value.split('\n').map(trimEndSpaces).join('\n') : value;
+  return text.slice(start, end);
 }
 
 /** A value with its runs of white space as single spaces: equal values up to what relays change. */
