@@ -6,13 +6,21 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from './support/cli.js';
+import { runCli, startServe } from './support/cli.js';
+import { createTestDatabase, SERVER_URL, type TestDatabase } from './support/database.js';
+import { render, sessionEndValues, shippedTemplate } from './support/mail.js';
+import { sendMail } from './support/smtp.js';
 
 let workdir: string;
+let tdb: TestDatabase;
 before(async () => {
   workdir = await fs.mkdtemp(path.join(os.tmpdir(), 'unmacro-operator-'));
+  tdb = await createTestDatabase();
 });
-after(async () => fs.rm(workdir, { recursive: true, force: true }));
+after(async () => {
+  await fs.rm(workdir, { recursive: true, force: true });
+  await tdb?.drop();
+});
 
 // Used to break: serve --smtp-require-tls without a certificate started and answered every
 // mail 530; a certificate without its key was ignored; a missing certificate was reported only
@@ -33,7 +41,7 @@ test('serve reports TLS problems with every other bad setting, before it opens t
 test('--help of every command reads right', async () => {
   const serve = await runCli(['serve', '--help']);
   assert.match(serve.stdout.replace(/\s+/g, ' '), /receive mail \(SMTP\) and outbound events \(HTTP POST \/events\)/);
-  for (const command of [['serve'], ['query'], ['messages'], ['template', 'add'], ['import']]) {
+  for (const command of [['serve'], ['query'], ['messages'], ['status'], ['template', 'add'], ['import']]) {
     const help = await runCli([...command, '--help']);
     assert.equal(help.code, 0, `${command.join(' ')}: ${help.stderr}`);
     const text = help.stdout.replace(/\s+/g, ' ');
@@ -43,4 +51,41 @@ test('--help of every command reads right', async () => {
   const query = (await runCli(['query', '--help'])).stdout.replace(/\s+/g, ' ');
   assert.match(query, /--db-timeout-ms <ms> longest wait for a database connection or a statement \(env/);
   assert.doesNotMatch(query, /451/);
+});
+
+// Used to break: nothing told the admin which database a command talked to, and a command run
+// from another directory quietly used an empty database there.
+test('status names the database, says whether a daemon runs, and what arrived lately', async () => {
+  const elsewhere = await runCli(['status', '--data-dir', path.join(workdir, 'nothing-here')]);
+  assert.equal(elsewhere.code, 1);
+  assert.match(elsewhere.stderr, /^unmacro: no unmacro database in .*nothing-here \(use --data-dir or DATABASE_URL\)$/m);
+  assert.equal(existsSync(path.join(workdir, 'nothing-here')), false, 'status created nothing');
+
+  assert.equal((await runCli(['template', 'add', ...tdb.flags, 'templates/session-end.tmpl'])).code, 0);
+  const daemon = await startServe(tdb.flags);
+  try {
+    const end = shippedTemplate('session-end');
+    const values = sessionEndValues();
+    assert.equal((await sendMail(daemon.smtpPort, { subject: render(end.subject, values), text: render(end.body, values) })).code, 250);
+    assert.equal((await sendMail(daemon.smtpPort, { subject: 'Out of office', text: 'back Monday' })).code, 250);
+    const running = await runCli(['status', ...tdb.flags]);
+    assert.equal(running.code, 0, running.stderr);
+    const where = SERVER_URL ? /^database: {2}PostgreSQL at postgres:\/\/.*; schema public$/m : new RegExp(`^database: {2}embedded, in ${tdb.dataDir}; schema public$`, 'm');
+    assert.match(running.stdout, where);
+    assert.match(running.stdout, /^migration: version \d+ \(up to date\)$/m);
+    assert.match(running.stdout, /^daemon: {4}(probably )?running/m);
+    assert.match(running.stdout, /^templates: 1 active, 0 disabled$/m);
+    assert.match(running.stdout, /^ {2}session-end +\| support_conference_end +\| 1 +\| true +\| 1$/m);
+    assert.match(running.stdout, /^mail, last 24 h: 2 \(extracted 1, unmatched 1\)$/m);
+    assert.match(running.stdout, /^ {2}support_conference_end \(email\) +\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z \(\d+ s ago\)$/m);
+  } finally {
+    daemon.child.kill('SIGTERM');
+    await daemon.done;
+  }
+  const stopped = await runCli(['status', ...tdb.flags, '--format', 'json']);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  const json = JSON.parse(stopped.stdout) as { daemon: { running: boolean }; mail_last_24h: Record<string, number>; last_events: { event: string; seconds_ago: number }[] };
+  assert.equal(json.daemon.running, false);
+  assert.deepEqual(json.mail_last_24h, { extracted: 1, unmatched: 1 });
+  assert.equal(json.last_events[0]?.event, 'support_conference_end');
 });

@@ -262,7 +262,7 @@ test('query prints values as PostgreSQL does: intervals, arrays, timestamps; JSO
 
 test('every command takes --database-url and --data-dir, as the contract says', async () => {
   const commands = ['serve', 'template add', 'template list', 'template show', 'template disable', 'template enable', 'template lint', 'template test',
-    'reprocess', 'import', 'messages', 'messages show', 'query', 'db migrate', 'db prune'];
+    'reprocess', 'import', 'messages', 'messages show', 'query', 'db migrate', 'db prune', 'status'];
   const helps = await Promise.all(commands.map((c) => runCli([...c.split(' '), '--help'])));
   helps.forEach((help, i) => {
     assert.equal(help.code, 0, commands[i]);
