@@ -46,7 +46,7 @@ type SmtpConfig = Pick<
   | 'smtpHost' | 'smtpPort' | 'smtpMaxBytes' | 'smtpAllow' | 'smtpRecipients' | 'smtpTlsCert' | 'smtpTlsKey' | 'smtpRequireTls'
   | 'smtpUsers' | 'smtpAuthInsecure' | 'smtpMaxClients' | 'smtpMaxMessages' | 'smtpMaxRecipients' | 'smtpSocketTimeoutMs' | 'shutdownTimeoutMs'
   | 'smtpMaxClientsPerAddress' | 'smtpIdleTimeoutMs' | 'smtpStressIdleMs' | 'smtpMinDataRate' | 'smtpAuthMaxFailures'
->;
+> & Partial<Pick<Config, 'workers'>>;
 
 /** The SMTP front door: receives mail and replies 250 only once the sink has stored it. */
 export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; sink: MailSink }): SmtpReceiver {
@@ -56,9 +56,11 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
   const tls = config.smtpTlsCert && config.smtpTlsKey ? readTls(config.smtpTlsCert, config.smtpTlsKey) : undefined;
   const auth = config.smtpUsers.length > 0;
   const disabled = [...(auth ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])];
+  // The limits are the whole daemon's: with --workers N, each worker process holds its share.
+  const share = (limit: number) => Math.max(1, Math.ceil(limit / (config.workers ?? 1)));
   const slots = createSlotGuard({
-    maxClients: config.smtpMaxClients,
-    maxPerAddress: config.smtpMaxClientsPerAddress,
+    maxClients: share(config.smtpMaxClients),
+    maxPerAddress: share(config.smtpMaxClientsPerAddress),
     idleMs: config.smtpIdleTimeoutMs,
     stressIdleMs: config.smtpStressIdleMs,
     minDataRate: config.smtpMinDataRate,
@@ -77,7 +79,7 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: false, // the replies carry 4.3.0, 5.3.4, ... as the contract names them
     // Ours is enforced in onConnect, where an idle connection can make room for a new one.
-    maxClients: config.smtpMaxClients * PENDING_CONNECTIONS_FACTOR,
+    maxClients: share(config.smtpMaxClients) * PENDING_CONNECTIONS_FACTOR,
     maxRecipients: config.smtpMaxRecipients,
     socketTimeout: config.smtpSocketTimeoutMs,
     closeTimeout: config.shutdownTimeoutMs,
