@@ -11,6 +11,13 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+// A reader that stops early (`unmacro query ... | head`) is not an error: end quietly, as
+// programs killed by SIGPIPE do, instead of crashing with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const code = await main(process.argv.slice(2));
 // process.exit() drops what a pipe has not yet taken (stdout to a pipe is asynchronous):
 // `unmacro query ... | wc -c` stopped at 64 KiB. Exit only once both streams are drained.

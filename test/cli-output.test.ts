@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { migrate } from '../src/db/migrate.js';
 import { loadCatalog } from '../src/pipeline/catalog.js';
 import { ingestMail } from '../src/pipeline/ingest.js';
-import { runCli } from './support/cli.js';
+import { runCli, spawnCli } from './support/cli.js';
 import { createTestDatabase, testLogger, type TestDatabase } from './support/database.js';
 import { chat, compose, render, sessionEndValues, shippedTemplate } from './support/mail.js';
 
@@ -65,4 +65,15 @@ test('template test --format json over 1 MB through a pipe arrives whole', async
   const [only] = JSON.parse(result.stdout) as { status: string; chat: unknown[] }[];
   assert.equal(only?.status, 'extracted');
   assert.equal(only?.chat.length, 12_000);
+});
+
+// Used to break: `unmacro query ... | head -2` crashed with an unhandled EPIPE and a stack trace.
+test('a reader that stops early ends the command quietly', async () => {
+  const child = spawnCli(['query', ...tdb.flags, '--format', 'csv', `SELECT repeat('x', 100) FROM generate_series(1, 50000)`]);
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout?.once('data', () => child.stdout?.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
 });
