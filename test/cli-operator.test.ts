@@ -77,6 +77,9 @@ test('status names the database, says whether a daemon runs, and what arrived la
     assert.match(running.stdout, /^templates: 1 active, 0 disabled$/m);
     assert.match(running.stdout, /^ {2}session-end +\| support_conference_end +\| 1 +\| true +\| 1$/m);
     assert.match(running.stdout, /^mail, last 24 h: 2 \(extracted 1, unmatched 1\)$/m);
+    // A listing for people says where its rows come from.
+    const listed = await runCli(['messages', ...tdb.flags]);
+    assert.match(listed.stdout, SERVER_URL ? /^\(2 rows; database postgres:\/\/.*\)$/m : new RegExp(`^\\(2 rows; embedded database in ${tdb.dataDir}\\)$`, 'm'));
     assert.match(running.stdout, /^ {2}support_conference_end \(email\) +\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z \(\d+ s ago\)$/m);
   } finally {
     daemon.child.kill('SIGTERM');

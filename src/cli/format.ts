@@ -14,6 +14,8 @@ export interface Rows extends QueryResult {
 /** Where the table goes: its width (a terminal's columns) decides where long values are cut. */
 export interface TableOptions {
   readonly width?: number;
+  /** Said after the row count, e.g. which database the rows come from. */
+  readonly note?: string;
 }
 
 /** Width of a table when the output is not a terminal and COLUMNS does not say. */
@@ -45,7 +47,7 @@ export function formatRows(result: Rows, format: OutputFormat, options: TableOpt
     case 'csv':
       return [result.columns, ...result.rows.map((row) => row.map(text))].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
     case 'table':
-      return table(result, options.width ?? DEFAULT_TABLE_WIDTH);
+      return table(result, options.width ?? DEFAULT_TABLE_WIDTH, options.note);
   }
 }
 
@@ -65,13 +67,13 @@ export function formatRecord(pairs: readonly (readonly [string, unknown])[], wid
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
-function table({ columns, rows }: QueryResult, width: number): string {
+function table({ columns, rows }: QueryResult, width: number, note?: string): string {
   const cells = rows.map((row) => row.map((v) => text(v).replace(/\r?\n/g, '↵')));
   const natural = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
   const widths = fit(natural, columns.map((c) => Math.max(Math.min(c.length, 20), MIN_COLUMN_WIDTH)), width - SEPARATOR.length * Math.max(0, columns.length - 1));
   const line = (values: readonly string[]) => values.map((v, i) => cut(v, widths[i] ?? 0).padEnd(widths[i] ?? 0)).join(SEPARATOR).trimEnd();
   const out = [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)];
-  out.push(`(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`);
+  out.push(`(${rows.length} ${rows.length === 1 ? 'row' : 'rows'}${note ? `; ${note}` : ''})`);
   return `${out.join('\n')}\n`;
 }
 
@@ -132,6 +134,11 @@ export function isoTimeText(value: string): string {
   if (!sign) return `${date}T${time}`;
   if (hours === '00' && (minutes ?? '00') === '00' && !seconds) return `${date}T${time}Z`;
   return `${date}T${time}${sign}${hours}:${minutes ?? '00'}${seconds ? `:${seconds}` : ''}`;
+}
+
+/** Which database rows come from, for people: `embedded database in DIR` or `database postgres://...`. */
+export function databaseNote(db: { readonly kind: string; readonly location: string }): string {
+  return db.kind === 'server' ? `database ${db.location}` : `embedded database in ${db.location}`;
 }
 
 /** The width tables should fit: the terminal's, else COLUMNS, else a default. */

@@ -5,7 +5,7 @@ import { loadCatalog } from '../pipeline/catalog.js';
 import { parseMail } from '../pipeline/parse.js';
 import { normaliseBody, normaliseSubject } from '../engine/index.js';
 import { configOf, withDatabase, withSettings, type CliIo } from './context.js';
-import { excerpt, FORMATS, formatRecord, formatRows, isoTime, outputWidth, type ColumnKind, type OutputFormat } from './format.js';
+import { databaseNote, excerpt, FORMATS, formatRecord, formatRows, isoTime, outputWidth, type ColumnKind, type OutputFormat } from './format.js';
 import { parseDate, parsePositive, parseStatuses } from './options.js';
 
 const LIST_COLUMNS = ['id', 'received_at', 'status', 'template', 'version', 'lsid', 'subject', 'detail'] as const;
@@ -25,7 +25,8 @@ export function registerMessages(program: Command, io: CliIo): void {
       await withDatabase(configOf(cmd, io), io, async (db) => {
         const rows = await listMessages(db.pool, db.schema, { statuses: opts.status, template: opts.template, since: opts.since, until: opts.until, limit: opts.limit });
         const table = { columns: LIST_COLUMNS, rows: rows.map((r) => LIST_COLUMNS.map((c) => r[c])), kinds: LIST_KINDS };
-        io.stdout.write(formatRows(table, opts.format, { width: outputWidth(io.stdout, io.env) }));
+        // Saying where the rows come from: "(0 rows)" from a database in the wrong directory looked like no mail.
+        io.stdout.write(formatRows(table, opts.format, { width: outputWidth(io.stdout, io.env), note: databaseNote(db) }));
       });
     });
 

@@ -9,7 +9,7 @@ import {
   addTemplate, formatDiagnostic, listRegistered, setTemplateActive, showRegistered, TemplateInvalidError, validateTemplate,
 } from '../registry.js';
 import { configOf, EXIT_USER_ERROR, withDatabase, withSettings, type CliIo, type SetExitCode } from './context.js';
-import { excerpt, FORMATS, formatRecord, formatRows, outputWidth, type OutputFormat } from './format.js';
+import { databaseNote, excerpt, FORMATS, formatRecord, formatRows, outputWidth, type OutputFormat } from './format.js';
 
 /** `unmacro template add|list|show|disable|enable|lint|test`. */
 export function registerTemplate(program: Command, io: CliIo, setExitCode: SetExitCode): void {
@@ -47,7 +47,7 @@ export function registerTemplate(program: Command, io: CliIo, setExitCode: SetEx
         const rows = await listRegistered(db);
         const columns = ['name', 'event', 'version', 'active', 'macros', 'matches'];
         const table = { columns, rows: rows.map((r) => [r.name, r.event, r.version, r.active, r.macros.join(' '), r.matches]), kinds: [undefined, undefined, 'integer', undefined, undefined, 'integer'] as const };
-        io.stdout.write(formatRows(table, opts.format, { width: outputWidth(io.stdout, io.env) }));
+        io.stdout.write(formatRows(table, opts.format, { width: outputWidth(io.stdout, io.env), note: databaseNote(db) }));
       });
     });
 
