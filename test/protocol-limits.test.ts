@@ -51,12 +51,12 @@ test('NOOP does not extend the idle deadline: 421 after --smtp-idle-timeout-ms',
     assert.match(await client.command('EHLO noop.example'), /^250/);
     const started = Date.now();
     let last = '';
-    for (let i = 0; i < 20 && !last.startsWith('421'); i++) {
+    for (let i = 0; i < 25 && !last.startsWith('421'); i++) {
       await sleep(200);
       last = await client.command('NOOP');
     }
     assert.match(last, /^421 /);
-    assert.ok(Date.now() - started < 3_000, `closed after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 5_000, `closed after ${Date.now() - started} ms`);
   } finally {
     await r.smtp.stop();
   }
@@ -71,12 +71,12 @@ test('DATA slower than --smtp-min-data-rate gets 421', async () => {
     assert.match(await client.command('DATA'), /^354/);
     const started = Date.now();
     const closed = client.reply();
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 25; i++) {
       if (await Promise.race([closed.then(() => true), sleep(200).then(() => false)])) break;
       client.write('x');
     }
     assert.match(await Promise.race([closed, sleep(1_000).then(() => 'still open')]), /^421 .*too slowly/);
-    assert.ok(Date.now() - started < 3_500, `closed after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 5_000, `closed after ${Date.now() - started} ms`);
     assert.equal(r.stored.length, 0);
   } finally {
     await r.smtp.stop();
