@@ -13,7 +13,14 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
 COPY templates ./templates
+# Without DATABASE_URL the embedded database lives in /app/data, a volume the non-root user owns.
+ENV UNMACRO_DATA_DIR=/app/data
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 0700 /app/data
+VOLUME /app/data
 USER node
 EXPOSE 2525 8025
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.UNMACRO_HTTP_PORT || 8025) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["serve"]

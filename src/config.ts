@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
@@ -26,6 +27,16 @@ export interface Config {
   readonly smtpMaxMessages: number;
   readonly smtpMaxRecipients: number;
   readonly smtpSocketTimeoutMs: number;
+  /** Connections from one client address at once. */
+  readonly smtpMaxClientsPerAddress: number;
+  /** Longest time a connection may go without progress (MAIL, RCPT, DATA, AUTH; not NOOP or RSET). */
+  readonly smtpIdleTimeoutMs: number;
+  /** Near the connection limits, a connection without progress for this long makes room for a new one. */
+  readonly smtpStressIdleMs: number;
+  /** Bytes per second a DATA transfer must average once the socket timeout's allowance is used up. */
+  readonly smtpMinDataRate: number;
+  /** Failed AUTH attempts on one connection before it is closed. */
+  readonly smtpAuthMaxFailures: number;
   readonly shutdownTimeoutMs: number;
   /** Processes sharing the listeners (node:cluster); 1 runs everything in one process. */
   readonly workers: number;
@@ -51,6 +62,8 @@ export interface Setting<K extends keyof Config = keyof Config> {
   readonly flag: string;
   readonly env: string;
   readonly default: string | undefined;
+  /** How `--help` and the README show the default when the value alone would not say it. */
+  readonly defaultText?: string;
   readonly description: string;
   /** Returns the typed value, or a string saying what is wrong with `raw`. */
   readonly parse: (raw: string) => { value: Config[K] } | { problem: string };
@@ -170,7 +183,7 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     key: 'dbTimeoutMs', group: 'database', flag: '--db-timeout-ms <ms>', env: 'UNMACRO_DB_TIMEOUT_MS', default: '15000',
-    description: 'longest wait for a connection or a statement before the mail gets a 451',
+    description: 'longest wait for a database connection or a statement',
     parse: integer(100, 600_000, 'a timeout in milliseconds'),
   }),
   define({
@@ -191,24 +204,26 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     key: 'smtpRecipients', group: 'smtp', flag: '--smtp-recipients <list>', env: 'UNMACRO_SMTP_RECIPIENTS', default: '',
+    defaultText: 'any',
     description: 'accepted recipients (addresses or @domains), comma-separated; others get 550 5.1.1; empty accepts any',
     parse: recipients,
   }),
   define({
     key: 'smtpTlsCert', group: 'smtp', flag: '--smtp-tls-cert <file>', env: 'UNMACRO_SMTP_TLS_CERT', default: undefined,
-    description: 'PEM certificate (chain) for STARTTLS', parse: optionalPath,
+    description: 'PEM certificate (chain) for STARTTLS; needs --smtp-tls-key', parse: optionalPath,
   }),
   define({
     key: 'smtpTlsKey', group: 'smtp', flag: '--smtp-tls-key <file>', env: 'UNMACRO_SMTP_TLS_KEY', default: undefined,
-    description: 'PEM private key for STARTTLS', parse: optionalPath,
+    description: 'PEM private key for STARTTLS; needs --smtp-tls-cert', parse: optionalPath,
   }),
   define({
     key: 'smtpRequireTls', group: 'smtp', flag: '--smtp-require-tls [bool]', env: 'UNMACRO_SMTP_REQUIRE_TLS', default: 'false',
-    description: 'refuse mail until the client has used STARTTLS', parse: boolean,
+    description: 'refuse mail (530) until the client has used STARTTLS; needs --smtp-tls-cert and --smtp-tls-key', parse: boolean,
   }),
   define({
     key: 'smtpUsers', group: 'smtp', flag: '--smtp-users <pairs>', env: 'UNMACRO_SMTP_USERS', default: '',
-    description: 'user:password pairs for AUTH PLAIN/LOGIN, comma-separated; when set, AUTH is required', parse: users,
+    defaultText: 'none',
+    description: 'user:password pairs for AUTH PLAIN/LOGIN, comma-separated; when set, AUTH is required (needs TLS, or --smtp-auth-insecure)', parse: users,
   }),
   define({
     key: 'smtpAuthInsecure', group: 'smtp', flag: '--smtp-auth-insecure [bool]', env: 'UNMACRO_SMTP_AUTH_INSECURE', default: 'false',
@@ -228,7 +243,32 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     key: 'smtpSocketTimeoutMs', group: 'smtp', flag: '--smtp-socket-timeout-ms <ms>', env: 'UNMACRO_SMTP_SOCKET_TIMEOUT_MS', default: '60000',
-    description: 'idle time after which an SMTP connection is closed', parse: integer(1000, 3_600_000, 'a timeout in milliseconds'),
+    description: 'time without a byte from the client after which an SMTP connection is closed', parse: integer(1000, 3_600_000, 'a timeout in milliseconds'),
+  }),
+  define({
+    key: 'smtpMaxClientsPerAddress', group: 'smtp', flag: '--smtp-max-clients-per-address <n>', env: 'UNMACRO_SMTP_MAX_CLIENTS_PER_ADDRESS', default: '50',
+    description: 'SMTP connections from one client address at once; more get 421 (unless an idle one of that address makes room)',
+    parse: integer(1, 100_000, 'a number of clients'),
+  }),
+  define({
+    key: 'smtpIdleTimeoutMs', group: 'smtp', flag: '--smtp-idle-timeout-ms <ms>', env: 'UNMACRO_SMTP_IDLE_TIMEOUT_MS', default: '120000',
+    description: 'time without progress (MAIL, RCPT, DATA or AUTH; NOOP and RSET do not count) after which a connection gets 421 and is closed',
+    parse: integer(1000, 3_600_000, 'a timeout in milliseconds'),
+  }),
+  define({
+    key: 'smtpStressIdleMs', group: 'smtp', flag: '--smtp-stress-idle-ms <ms>', env: 'UNMACRO_SMTP_STRESS_IDLE_MS', default: '10000',
+    description: 'when connections reach 80% of --smtp-max-clients, or a client address its limit, connections without progress for this long are closed with 421 to make room',
+    parse: integer(100, 3_600_000, 'a time in milliseconds'),
+  }),
+  define({
+    key: 'smtpMinDataRate', group: 'smtp', flag: '--smtp-min-data-rate <bytes>', env: 'UNMACRO_SMTP_MIN_DATA_RATE', default: '500',
+    description: 'bytes per second a message (DATA) must arrive at: each byte buys 1/rate s, up to --smtp-socket-timeout-ms ahead; slower transfers get 421',
+    parse: integer(1, 1024 * MIB, 'a rate in bytes per second'),
+  }),
+  define({
+    key: 'smtpAuthMaxFailures', group: 'smtp', flag: '--smtp-auth-max-failures <n>', env: 'UNMACRO_SMTP_AUTH_MAX_FAILURES', default: '3',
+    description: 'failed AUTH attempts on one connection before it gets 421 and is closed; each failure is answered after a 1 s delay',
+    parse: integer(1, 100, 'a number of attempts'),
   }),
   define({
     key: 'shutdownTimeoutMs', group: 'smtp', flag: '--shutdown-timeout-ms <ms>', env: 'UNMACRO_SHUTDOWN_TIMEOUT_MS', default: '10000',
@@ -254,7 +294,8 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     key: 'httpAllow', group: 'http', flag: '--http-allow <cidrs>', env: 'UNMACRO_HTTP_ALLOW', default: undefined,
-    description: 'client networks allowed to use HTTP (default: the SMTP allow list); others get 403', parse: cidrList,
+    defaultText: 'the SMTP allow list',
+    description: 'client networks allowed to use HTTP; others get 403', parse: cidrList,
   }),
   define({
     key: 'retentionDays', group: 'retention', flag: '--retention-days <days>', env: 'UNMACRO_RETENTION_DAYS', default: '0',
@@ -263,6 +304,7 @@ export const SETTINGS: readonly Setting[] = [
   }),
   define({
     key: 'logLevel', group: 'log', flag: '--log-level <level>', env: 'UNMACRO_LOG_LEVEL', default: 'info',
+    defaultText: 'info for serve, warn for other commands',
     description: 'trace, debug, info, warn, error, fatal or silent',
     parse: oneOf<LogLevel>(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   }),
@@ -279,6 +321,8 @@ export interface ConfigSources {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Defaults that differ for one command, e.g. a quieter log level outside `serve`. */
   readonly defaults?: Partial<Record<keyof Config, string>>;
+  /** Also check that files the settings name (TLS certificate and key) can be read: for `serve`. */
+  readonly checkFiles?: boolean;
 }
 
 /**
@@ -290,6 +334,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const flags = sources.flags ?? {};
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
+  const origin: Record<string, string> = {};
   for (const setting of SETTINGS) {
     const flagValue = flags[setting.key];
     const [raw, from] =
@@ -298,6 +343,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         : env[setting.env] !== undefined
           ? [env[setting.env] as string, setting.env]
           : [sources.defaults?.[setting.key] ?? setting.default, 'default'];
+    origin[setting.key] = from === 'default' ? (setting.flag.split(' ')[0] as string) : (from as string);
     if (raw === undefined) {
       values[setting.key] = undefined;
       continue;
@@ -306,8 +352,52 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if ('problem' in result) problems.push(`${from}: ${result.problem}`);
     else values[setting.key] = result.value;
   }
+  problems.push(...crossCheck(values as Partial<Config>, (key) => origin[key] ?? key, sources.checkFiles ?? false));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(values) as unknown as Config;
+}
+
+/**
+ * Problems between settings: STARTTLS needs both files, and a daemon must not start in a state
+ * where every mail is refused (required TLS or AUTH that can never be offered).
+ */
+function crossCheck(c: Partial<Config>, name: (key: keyof Config) => string, checkFiles: boolean): string[] {
+  const problems: string[] = [];
+  if (c.smtpTlsCert && !c.smtpTlsKey) problems.push(`${name('smtpTlsCert')}: a certificate needs its key (set --smtp-tls-key or UNMACRO_SMTP_TLS_KEY)`);
+  if (c.smtpTlsKey && !c.smtpTlsCert) problems.push(`${name('smtpTlsKey')}: a key needs its certificate (set --smtp-tls-cert or UNMACRO_SMTP_TLS_CERT)`);
+  const tls = Boolean(c.smtpTlsCert && c.smtpTlsKey);
+  if (c.smtpRequireTls && !tls) {
+    problems.push(`${name('smtpRequireTls')}: TLS is required but no certificate and key are set (--smtp-tls-cert, --smtp-tls-key): every mail would get 530`);
+  }
+  if ((c.smtpUsers?.length ?? 0) > 0 && !tls && !c.smtpAuthInsecure) {
+    problems.push(`${name('smtpUsers')}: AUTH needs TLS (--smtp-tls-cert and --smtp-tls-key) or --smtp-auth-insecure: without either no client could log in`);
+  }
+  if (checkFiles) {
+    for (const [key, kind] of [['smtpTlsCert', 'CERTIFICATE'], ['smtpTlsKey', 'PRIVATE KEY']] as const) {
+      const file = c[key];
+      if (!file) continue;
+      const problem = pemProblem(file, kind);
+      if (problem) problems.push(`${name(key)}: ${problem}`);
+    }
+  }
+  return problems;
+}
+
+/** Why `file` is not a readable PEM file holding `kind`, or undefined when it is. */
+function pemProblem(file: string, kind: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (err) {
+    return `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  return new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) ? undefined : `${file} holds no PEM ${kind.toLowerCase()}`;
+}
+
+/** How `--help` shows a setting's default: nothing for an empty one, else the value or its words. */
+export function helpDefault(setting: Setting): string | undefined {
+  if (setting.defaultText !== undefined) return setting.defaultText;
+  return setting.default === undefined || setting.default === '' ? undefined : setting.default;
 }
 
 /** The settings of the given groups, for commands that add their flags. */

@@ -132,12 +132,12 @@ test('the operator flow: register templates, receive mail over SMTP, query the t
 
       const view = await runCli(['query', ...tdb.flags, '--format', 'json', `SELECT lsid, lseq, customer_name, end_time AT TIME ZONE 'UTC' AS end_utc, end_time - start_time AS duration FROM session_end WHERE lsid = '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d'`]);
       assert.equal(view.code, 0, view.stderr);
-      assert.deepEqual(JSON.parse(view.stdout), [{ lsid: '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d', lseq: '22817', customer_name: 'Ana Müller (Finance)', end_utc: '2024-12-03 16:10:02', duration: '00:43:57' }]);
+      assert.deepEqual(JSON.parse(view.stdout), [{ lsid: '5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d', lseq: 22817, customer_name: 'Ana Müller (Finance)', end_utc: '2024-12-03T16:10:02', duration: '00:43:57' }]);
 
       const listed = await runCli(['messages', ...tdb.flags, '--status', 'unmatched', '--format', 'json']);
-      const unmatched = (JSON.parse(listed.stdout) as { id: string; subject: string }[]).filter((m) => m.subject.includes('Customer survey'));
+      const unmatched = (JSON.parse(listed.stdout) as { id: number; subject: string }[]).filter((m) => m.subject.includes('Customer survey'));
       assert.equal(unmatched.length, 1, listed.stdout);
-      const shown = await runCli(['messages', 'show', ...tdb.flags, unmatched[0]!.id]);
+      const shown = await runCli(['messages', 'show', ...tdb.flags, String(unmatched[0]!.id)]);
       assert.equal(shown.code, 0, shown.stderr);
       assert.match(shown.stdout, /^message \d+: unmatched/);
       assert.match(shown.stdout, /it is extracted by customer-exit-survey: run unmacro reprocess/);
@@ -157,15 +157,24 @@ test('the operator flow: register templates, receive mail over SMTP, query the t
     const answers = { LSID: '6E6E6E6E6E6E6E6E6E6E6E6E6E6E6E6E', LSEQ: '9', EXTERNAL_KEY: 'INC9', CUSTOMER_EXIT_SURVEY: 'Rating: 4\nComments: ok' };
     const survey = shippedTemplate('customer-exit-survey');
     await fs.writeFile(eml, await compose({ subject: render(survey.subject, answers), text: render(survey.body, answers) }));
-    const tested = await runCli(['template', 'test', 'templates/customer-exit-survey.tmpl', eml]);
+    const tested = await runCli(['template', 'test', '--format', 'json', 'templates/customer-exit-survey.tmpl', eml]);
     assert.equal(tested.code, 0, tested.stderr);
     const [result] = JSON.parse(tested.stdout) as { status: string; values: Record<string, string | null>; survey_answers: unknown[] }[];
     assert.equal(result?.status, 'extracted');
     assert.equal(result?.values.lsid, '6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e');
     assert.equal(result?.survey_answers.length, 2);
-    const miss = await runCli(['template', 'test', 'templates/session-end.tmpl', eml]);
+    const miss = await runCli(['template', 'test', '--format', 'json', 'templates/session-end.tmpl', eml]);
     assert.equal(miss.code, 1);
     assert.match(miss.stdout, /"nearestTemplate": "session-end"/);
+    // Used to break: the default was about 200 lines of JSON. Now a summary for people.
+    const readable = await runCli(['template', 'test', 'templates/customer-exit-survey.tmpl', eml]);
+    assert.equal(readable.code, 0, readable.stderr);
+    assert.match(readable.stdout, /^.*survey\.eml: extracted by customer-exit-survey; 0 chat line\(s\), 2 survey answer\(s\), 0 recording\(s\)\nlsid: +6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e$/m);
+    assert.match(readable.stdout, /^customer_exit_survey:\n {4}Rating: 4\n {4}Comments: ok$/m);
+    const readableMiss = await runCli(['template', 'test', 'templates/session-end.tmpl', eml]);
+    assert.equal(readableMiss.code, 1);
+    assert.match(readableMiss.stdout, /survey\.eml: unmatched, session-end does not fit: /);
+    assert.match(readableMiss.stdout, /^> +\d+ \| /m);
   } finally {
     await fs.rm(workdir, { recursive: true, force: true });
   }
@@ -253,7 +262,7 @@ test('query prints values as PostgreSQL does: intervals, arrays, timestamps; JSO
 
 test('every command takes --database-url and --data-dir, as the contract says', async () => {
   const commands = ['serve', 'template add', 'template list', 'template show', 'template disable', 'template enable', 'template lint', 'template test',
-    'reprocess', 'import', 'messages', 'messages show', 'query', 'db migrate', 'db prune'];
+    'reprocess', 'import', 'messages', 'messages show', 'query', 'db migrate', 'db prune', 'status'];
   const helps = await Promise.all(commands.map((c) => runCli([...c.split(' '), '--help'])));
   helps.forEach((help, i) => {
     assert.equal(help.code, 0, commands[i]);

@@ -73,7 +73,7 @@ test('import reads an mbox, a Maildir and an .eml through the pipeline; a second
   const rows = await runCli(['query', ...tdb.flags, '--format', 'json',
     `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM events)::int AS events,
             (SELECT min(received_at) AT TIME ZONE 'UTC' FROM messages WHERE mail_from IS NOT NULL) AS first_mbox`]);
-  assert.deepEqual(JSON.parse(rows.stdout), [{ messages: 6, events: 5, first_mbox: '2024-12-03 16:00:00' }]);
+  assert.deepEqual(JSON.parse(rows.stdout), [{ messages: 6, events: 5, first_mbox: '2024-12-03T16:00:00' }]);
   const notes = await runCli(['query', ...tdb.flags, '--format', 'json', `SELECT session_notes FROM session_end WHERE lseq = 22817 ORDER BY lsid LIMIT 1`]);
   assert.match(JSON.parse(notes.stdout)[0].session_notes, /^From the desk of the representative, note 10\.\n>From a quoted line$/);
 });

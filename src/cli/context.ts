@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig, settingsOf, type Config, type SettingGroup } from '../config.js';
+import { helpDefault, loadConfig, settingsOf, type Config, type SettingGroup } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Database } from '../db/pool.js';
 import { UnmacroError, UserError } from '../errors.js';
@@ -22,7 +22,8 @@ export const EXIT_USAGE = 2;
 /** Adds the flags of the given setting groups; each names its environment variable and default. */
 export function withSettings(cmd: Command, ...groups: SettingGroup[]): Command {
   for (const setting of settingsOf(...groups)) {
-    const defaultText = setting.default === undefined ? '' : `, default ${setting.default}`;
+    const shown = helpDefault(setting);
+    const defaultText = shown === undefined ? '' : `, default ${shown}`;
     cmd.option(setting.flag, `${setting.description} (env ${setting.env}${defaultText})`);
   }
   return cmd;

@@ -5,11 +5,11 @@ import { loadCatalog } from '../pipeline/catalog.js';
 import { parseMail } from '../pipeline/parse.js';
 import { prepareBody, prepareSubject } from '../engine/index.js';
 import { configOf, withDatabase, withSettings, type CliIo } from './context.js';
-import { FORMATS, formatRows, type OutputFormat } from './format.js';
+import { databaseNote, excerpt, FORMATS, formatRecord, formatRows, isoTime, outputWidth, type ColumnKind, type OutputFormat } from './format.js';
 import { parseDate, parsePositive, parseStatuses } from './options.js';
 
-/** Lines of the mail shown on each side of the point where matching stopped. */
-const CONTEXT_LINES = 2;
+const LIST_COLUMNS = ['id', 'received_at', 'status', 'template', 'version', 'lsid', 'subject', 'detail'] as const;
+const LIST_KINDS: readonly ColumnKind[] = ['integer', 'time'];
 
 /** `unmacro messages` and `unmacro messages show ID`. */
 export function registerMessages(program: Command, io: CliIo): void {
@@ -20,12 +20,13 @@ export function registerMessages(program: Command, io: CliIo): void {
     .option('--since <date>', 'only mail received at or after this time', parseDate)
     .option('--until <date>', 'only mail received before this time', parseDate)
     .option('--limit <n>', 'at most this many', parsePositive, 50)
-    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .addOption(new Option('--format <format>', 'table (fitted to the terminal, long values cut), csv or json (every value whole)').choices(FORMATS).default('table'))
     .action(async (opts: { status?: MessageStatus[]; template?: string; since?: Date; until?: Date; limit: number; format: OutputFormat }, cmd: Command) => {
       await withDatabase(configOf(cmd, io), io, async (db) => {
         const rows = await listMessages(db.pool, db.schema, { statuses: opts.status, template: opts.template, since: opts.since, until: opts.until, limit: opts.limit });
-        const columns = ['id', 'received_at', 'status', 'template', 'version', 'lsid', 'subject', 'detail'];
-        io.stdout.write(formatRows({ columns, rows: rows.map((r) => columns.map((c) => r[c as keyof typeof r])) }, opts.format));
+        const table = { columns: LIST_COLUMNS, rows: rows.map((r) => LIST_COLUMNS.map((c) => r[c])), kinds: LIST_KINDS };
+        // Saying where the rows come from: "(0 rows)" from a database in the wrong directory looked like no mail.
+        io.stdout.write(formatRows(table, opts.format, { width: outputWidth(io.stdout, io.env), note: databaseNote(db) }));
       });
     });
 
@@ -34,12 +35,13 @@ export function registerMessages(program: Command, io: CliIo): void {
     .argument('<id>', 'the message id')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       if (!/^\d+$/.test(id)) throw new UserError('MESSAGE_ID_INVALID', `message ids are whole numbers, not ${JSON.stringify(id)}`);
+      const width = outputWidth(io.stdout, io.env);
       await withDatabase(configOf(cmd, io), io, async (db, logger) => {
         const m = await getMessage(db.pool, db.schema, id);
         if (!m) throw new UserError('MESSAGE_UNKNOWN', `no message has id ${id} (see: unmacro messages)`);
         const lines = [
           `message ${m.id}: ${m.status}${m.template_name ? ` by ${m.template_name} version ${m.template_version}` : ''}`,
-          `received:   ${m.received_at.toISOString()} from ${m.remote_address ?? '-'}`,
+          `received:   ${isoTime(m.received_at)} from ${m.remote_address ?? '-'}`,
           `envelope:   ${m.mail_from ?? '<>'} -> ${m.rcpt_to.join(', ')}`,
           `message-id: ${m.message_id ?? '-'}`,
           `subject:    ${m.subject ?? '-'}`,
@@ -51,7 +53,8 @@ export function registerMessages(program: Command, io: CliIo): void {
         io.stdout.write(`${lines.join('\n')}\n`);
         if (m.values) {
           io.stdout.write(`\nvalues of event ${m.event_id} (${m.event}):\n`);
-          io.stdout.write(formatRows({ columns: ['field', 'value'], rows: Object.entries(m.values) }, 'table'));
+          // A record, not a table: a chat of 600 columns no longer pads every other row.
+          io.stdout.write(formatRecord(Object.entries(m.values), width));
         }
         if ((m.status === 'unmatched' || m.status === 'ambiguous') && m.raw) {
           const catalog = await loadCatalog(db, logger);
@@ -61,11 +64,9 @@ export function registerMessages(program: Command, io: CliIo): void {
             const e = result.explanation;
             io.stdout.write(`\nwhy, with the current templates: ${e.message}\n`);
             if (e.line !== undefined) {
-              const text = e.stage === 'subject' ? prepareSubject(mail.subject) : prepareBody(mail.text);
-              const all = text.split('\n');
-              const from = Math.max(0, e.line - 1 - CONTEXT_LINES);
+              const text = e.text ? (e.stage === 'subject' ? e.text.subject : e.text.body) : e.stage === 'subject' ? prepareSubject(mail.subject) : prepareBody(mail.text);
               io.stdout.write(`${e.stage} of the mail around line ${e.line}:\n`);
-              all.slice(from, e.line + CONTEXT_LINES).forEach((l, i) => io.stdout.write(`${from + i + 1 === e.line ? '>' : ' '} ${String(from + i + 1).padStart(4)} | ${l}\n`));
+              io.stdout.write(excerpt(text, e.line, width));
             }
           } else {
             io.stdout.write(`\nwith the current templates it is ${result.status} by ${result.template.name}: run unmacro reprocess\n`);

@@ -8,6 +8,7 @@ import { registerMessages } from './messages.js';
 import { registerQuery } from './query.js';
 import { registerReprocess } from './reprocess.js';
 import { registerServe } from './serve.js';
+import { registerStatus } from './status.js';
 import { registerTemplate } from './template.js';
 
 export type { CliIo } from './context.js';
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   registerMessages(program, io);
   registerQuery(program, io);
   registerDb(program, io);
+  registerStatus(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { isWorker, runPrimary } from '../cluster.js';
-import type { Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { startDaemon } from '../daemon.js';
 import { openDatabase } from '../db/pool.js';
 import { createLogger, type Logger } from '../logger.js';
-import { asUserError, configOf, EXIT_OK, EXIT_USER_ERROR, withSettings, type CliIo, type SetExitCode } from './context.js';
+import { asUserError, EXIT_OK, EXIT_USER_ERROR, withSettings, type CliIo, type SetExitCode } from './context.js';
 
 /**
  * `unmacro serve`: the daemon, until SIGINT or SIGTERM; a second signal exits at once. With
@@ -12,9 +12,10 @@ import { asUserError, configOf, EXIT_OK, EXIT_USER_ERROR, withSettings, type Cli
  */
 export function registerServe(program: Command, io: CliIo, setExitCode: SetExitCode): void {
   withSettings(program.command('serve'), 'database', 'smtp', 'http', 'retention', 'log')
-    .description('receive mail on SMTP and store it until SIGINT/SIGTERM; migrates the database first')
+    .description('receive mail (SMTP) and outbound events (HTTP POST /events) and store them until SIGINT/SIGTERM; migrates the database first')
     .action(async (_opts: unknown, cmd: Command) => {
-      const config = configOf(cmd, io, {});
+      // Every setting, the TLS files included, is checked before the database opens.
+      const config = loadConfig({ flags: cmd.optsWithGlobals(), env: io.env, checkFiles: true });
       const logger = createLogger(config, io.stderr).child(isWorker() ? { worker: process.pid } : {});
       const stopped = untilSignal(logger, isWorker());
       try {

@@ -9,7 +9,7 @@ import {
   addTemplate, formatDiagnostic, listRegistered, setTemplateActive, showRegistered, TemplateInvalidError, validateTemplate,
 } from '../registry.js';
 import { configOf, EXIT_USER_ERROR, withDatabase, withSettings, type CliIo, type SetExitCode } from './context.js';
-import { FORMATS, formatRows, type OutputFormat } from './format.js';
+import { databaseNote, excerpt, FORMATS, formatRecord, formatRows, outputWidth, type OutputFormat } from './format.js';
 
 /** `unmacro template add|list|show|disable|enable|lint|test`. */
 export function registerTemplate(program: Command, io: CliIo, setExitCode: SetExitCode): void {
@@ -41,12 +41,13 @@ export function registerTemplate(program: Command, io: CliIo, setExitCode: SetEx
 
   withSettings(template.command('list'), 'database', 'log')
     .description('name, event, version, active, macros and match count of every template')
-    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .addOption(new Option('--format <format>', 'table (fitted to the terminal), csv or json').choices(FORMATS).default('table'))
     .action(async (opts: { format: OutputFormat }, cmd: Command) => {
       await withDatabase(configOf(cmd, io), io, async (db) => {
         const rows = await listRegistered(db);
         const columns = ['name', 'event', 'version', 'active', 'macros', 'matches'];
-        io.stdout.write(formatRows({ columns, rows: rows.map((r) => [r.name, r.event, r.version, r.active, r.macros.join(' '), r.matches]) }, opts.format));
+        const table = { columns, rows: rows.map((r) => [r.name, r.event, r.version, r.active, r.macros.join(' '), r.matches]), kinds: [undefined, undefined, 'integer', undefined, undefined, 'integer'] as const };
+        io.stdout.write(formatRows(table, opts.format, { width: outputWidth(io.stdout, io.env), note: databaseNote(db) }));
       });
     });
 
@@ -101,12 +102,13 @@ export function registerTemplate(program: Command, io: CliIo, setExitCode: SetEx
     .description('dry run: the values a template would extract from mail files (.eml), or why it does not match')
     .argument('<template>', 'a template file, or the name of a registered template')
     .argument('<message...>', 'mail files (.eml)')
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'table'] as const).default('json'))
+    .addOption(new Option('--format <format>', 'table: a summary for people, with the mail around where matching stopped; json: everything, for scripts').choices(['table', 'json'] as const).default('table'))
     .action(async (which: string, messages: string[], opts: { format: 'json' | 'table' }, cmd: Command) => {
       const t = existsSync(which)
         ? validateTemplate(await fs.readFile(which, 'utf8'), which).template
         : await withDatabase(configOf(cmd, io), io, async (db) => validateTemplate((await showRegistered(db, which)).source, which).template);
       const matcher = createMatcher([t]);
+      const width = outputWidth(io.stdout, io.env);
       const results = [];
       for (const [file, raw] of await readAll(messages, null)) {
         const mail = await parseMail(raw).catch((err: unknown) => {
@@ -115,26 +117,43 @@ export function registerTemplate(program: Command, io: CliIo, setExitCode: SetEx
         // The envelope is not known here: assume the mail was sent to the template's Recipient.
         const match = matcher.match({ subject: mail.subject, text: mail.text, html: mail.html, recipients: t.recipient ? [t.recipient] : [] });
         if (match.status === 'unmatched') {
-          results.push({ message: file, status: match.status, explanation: match.explanation });
+          // The matched text is for people (the excerpt), not repeated whole in the JSON.
+          const { text, ...e } = match.explanation;
+          const part = e.stage === 'subject' ? text?.subject : e.stage === 'body' ? text?.body : undefined;
+          const around = part !== undefined && e.line !== undefined ? `${e.stage} of the mail around line ${e.line}:\n${excerpt(part, e.line, width)}` : '';
+          results.push({ message: file, status: match.status, explanation: e, around });
           setExitCode(EXIT_USER_ERROR);
           continue;
         }
         const rows = eventRows(match);
         results.push({
           message: file, status: match.status, template: t.name, alternatives: match.alternatives,
+          ...(match.otherReadings.length > 0 ? { other_readings: match.otherReadings.map(nonNull) } : {}),
           values: rows.values, typed: rows.typed, chat: rows.chat, survey_answers: rows.surveyAnswers, recordings: rows.recordings, labels: rows.labels,
         });
       }
       if (opts.format === 'json') {
-        io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(results.map((r) => ('around' in r ? { message: r.message, status: r.status, explanation: r.explanation } : r)), null, 2)}\n`);
         return;
       }
-      for (const r of results) {
-        out(`== ${r.message}: ${r.status}${'template' in r ? ` (${r.template})` : ''}`);
-        const pairs = 'values' in r ? Object.entries(r.values ?? {}) : Object.entries(r.explanation ?? {});
-        io.stdout.write(formatRows({ columns: ['field', 'value'], rows: pairs.map(([k, v]) => [k, v]) }, 'table'));
-      }
+      // For people: what matched and its values, or why not and where; --format json has it all.
+      results.forEach((r, i) => {
+        if (i > 0) out('');
+        if ('around' in r) {
+          out(`${r.message}: ${r.status}, ${t.name} does not fit: ${r.explanation?.message ?? 'no match'}`);
+          if (r.around) io.stdout.write(r.around);
+          return;
+        }
+        const extras = [`${r.chat.length} chat line(s)`, `${r.survey_answers.length} survey answer(s)`, `${r.recordings.length} recording(s)`];
+        out(`${r.message}: ${r.status} by ${r.template}${(r.alternatives ?? 0) > 1 ? ` (${r.alternatives} readings fit)` : ''}; ${extras.join(', ')}`);
+        io.stdout.write(formatRecord(Object.entries(r.values).filter(([, v]) => v !== null), width));
+      });
     });
+}
+
+/** A reading's values without the macros it leaves empty. */
+function nonNull(values: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== null));
 }
 
 /** Reads every file, or fails naming the first that cannot be read. */

@@ -4,6 +4,8 @@ import type pg from 'pg';
 export interface QueryResult {
   readonly columns: readonly string[];
   readonly rows: readonly (readonly unknown[])[];
+  /** PostgreSQL type id of each column, when the rows come from a query. */
+  readonly types?: readonly number[];
 }
 
 /** Types that become JavaScript values; int8 stays text, as it can exceed 2^53. */
@@ -34,7 +36,8 @@ export async function runReadOnlyQuery(pool: pg.Pool, schema: string, sql: strin
     await client.query(`SET LOCAL search_path TO ${schema}`); // unqualified names mean unmacro's tables
     await client.query('SELECT 1');
     const result = await client.query({ text: sql, rowMode: 'array', queryMode: 'extended', types: AS_POSTGRES_PRINTS } as pg.QueryConfig);
-    return { columns: (result.fields ?? []).map((f) => f.name), rows: (result.rows ?? []) as unknown[][] };
+    const fields = result.fields ?? [];
+    return { columns: fields.map((f) => f.name), rows: (result.rows ?? []) as unknown[][], types: fields.map((f) => f.dataTypeID) };
   } finally {
     await client.query('ROLLBACK').catch(() => {});
     client.release();

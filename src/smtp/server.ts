@@ -5,6 +5,18 @@ import type { Config } from '../config.js';
 import { UnmacroError, UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { allowList, sameSecret } from '../net-policy.js';
+import { createSlotGuard, type EvictReason } from './slots.js';
+
+/** A failed AUTH is answered this much later, so guessing passwords is slow. */
+const AUTH_FAILURE_DELAY_MS = 1_000;
+/** smtp-server's own limit, above ours: connections it holds before our onConnect admits them. */
+const PENDING_CONNECTIONS_FACTOR = 2;
+
+const EVICTED: Readonly<Record<EvictReason, string>> = {
+  idle: 'Idle for too long, closing connection',
+  stress: 'Server busy and your connection idle, closing it',
+  'data-rate': 'Message data arriving too slowly, closing connection',
+};
 
 /** A mail as it came off the wire: the exact bytes and the envelope. */
 export interface ReceivedMail {
@@ -33,7 +45,8 @@ type SmtpConfig = Pick<
   Config,
   | 'smtpHost' | 'smtpPort' | 'smtpMaxBytes' | 'smtpAllow' | 'smtpRecipients' | 'smtpTlsCert' | 'smtpTlsKey' | 'smtpRequireTls'
   | 'smtpUsers' | 'smtpAuthInsecure' | 'smtpMaxClients' | 'smtpMaxMessages' | 'smtpMaxRecipients' | 'smtpSocketTimeoutMs' | 'shutdownTimeoutMs'
->;
+  | 'smtpMaxClientsPerAddress' | 'smtpIdleTimeoutMs' | 'smtpStressIdleMs' | 'smtpMinDataRate' | 'smtpAuthMaxFailures'
+> & Partial<Pick<Config, 'workers'>>;
 
 /** The SMTP front door: receives mail and replies 250 only once the sink has stored it. */
 export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; sink: MailSink }): SmtpReceiver {
@@ -43,6 +56,16 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
   const tls = config.smtpTlsCert && config.smtpTlsKey ? readTls(config.smtpTlsCert, config.smtpTlsKey) : undefined;
   const auth = config.smtpUsers.length > 0;
   const disabled = [...(auth ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])];
+  // The limits are the whole daemon's: with --workers N, each worker process holds its share.
+  const share = (limit: number) => Math.max(1, Math.ceil(limit / (config.workers ?? 1)));
+  const slots = createSlotGuard({
+    maxClients: share(config.smtpMaxClients),
+    maxPerAddress: share(config.smtpMaxClientsPerAddress),
+    idleMs: config.smtpIdleTimeoutMs,
+    stressIdleMs: config.smtpStressIdleMs,
+    minDataRate: config.smtpMinDataRate,
+    dataAllowanceMs: config.smtpSocketTimeoutMs,
+  });
 
   const server = new SMTPServer({
     ...(tls ?? {}),
@@ -55,40 +78,76 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
     hideSTARTTLS: !tls,
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: false, // the replies carry 4.3.0, 5.3.4, ... as the contract names them
-    maxClients: config.smtpMaxClients,
+    // Ours is enforced in onConnect, where an idle connection can make room for a new one.
+    maxClients: share(config.smtpMaxClients) * PENDING_CONNECTIONS_FACTOR,
     maxRecipients: config.smtpMaxRecipients,
     socketTimeout: config.smtpSocketTimeoutMs,
     closeTimeout: config.shutdownTimeoutMs,
     logger: protocolLogger(log),
     onConnect(session, callback) {
-      if (allowed(session.remoteAddress)) return callback();
-      log.info({ session: session.id, remoteAddress: session.remoteAddress }, 'connection refused: address not in the allow list');
-      callback(smtpError(554, 'Access denied: your address may not send mail here'));
+      if (!allowed(session.remoteAddress)) {
+        log.info({ session: session.id, remoteAddress: session.remoteAddress }, 'connection refused: address not in the allow list');
+        return callback(smtpError(554, 'Access denied: your address may not send mail here'));
+      }
+      const refused = slots.admit(session.id, session.remoteAddress, (reason) => closeSession(session.id, reason));
+      if (!refused) return callback();
+      log.info({ session: session.id, remoteAddress: session.remoteAddress, limit: refused }, 'connection refused: no free slot');
+      callback(smtpError(421, refused === 'full' ? 'Too many connected clients, try again in a moment' : 'Too many connections from your address, try again in a moment'));
+    },
+    onClose(session) {
+      slots.release(session.id);
     },
     onAuth(authentication, session, callback) {
       const user = config.smtpUsers.find((u) => u.user === authentication.username);
       // Compare a password either way, so timing does not tell which user names exist.
       const ok = sameSecret(authentication.password ?? '', user?.password ?? '\0unknown user') && user !== undefined;
       log.info({ session: session.id, user: authentication.username, method: authentication.method, ok }, 'smtp auth');
-      if (!ok) return callback(smtpError(535, 'Authentication credentials invalid'));
-      callback(null, { user: authentication.username });
+      if (ok) {
+        slots.progress(session.id);
+        return callback(null, { user: authentication.username });
+      }
+      // Slow and few: a password guesser gets one try a second and a handful per connection.
+      const failures = slots.authFailed(session.id);
+      const reply = failures >= config.smtpAuthMaxFailures ? smtpError(421, 'Too many failed login attempts, closing connection') : smtpError(535, 'Authentication credentials invalid');
+      setTimeout(() => callback(reply), AUTH_FAILURE_DELAY_MS);
     },
     onMailFrom(_address, session, callback) {
+      slots.progress(session.id);
       if (config.smtpRequireTls && !session.secure) return callback(smtpError(530, 'Must issue a STARTTLS command first'));
       if (session.transaction > config.smtpMaxMessages) return callback(smtpError(421, 'Too many messages on one connection, please reconnect'));
       callback();
     },
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
+      slots.progress(session.id);
       if (config.smtpRecipients.length === 0 || recipientAccepted(address.address, config.smtpRecipients)) return callback();
       callback(smtpError(550, 'Recipient not accepted here'));
     },
     onData(stream, session, callback) {
+      slots.dataStarted(session.id);
       receive(stream, session).then(
-        (id) => callback(null, `OK: stored as ${id}`),
-        (err: unknown) => callback(err as Error),
+        (id) => {
+          slots.progress(session.id);
+          callback(null, `OK: stored as ${id}`);
+        },
+        (err: unknown) => {
+          slots.progress(session.id);
+          callback(err as Error);
+        },
       );
     },
   });
+
+  /** Sends 421 and closes the connection of `id` (smtp-server closes on a 421 it sends). */
+  function closeSession(id: string, reason: EvictReason): void {
+    const connections = (server as unknown as { connections: Set<{ id: string; remoteAddress?: string; send(code: number, text: string): void }> }).connections;
+    for (const connection of connections) {
+      if (connection.id !== id) continue;
+      log.info({ session: id, remoteAddress: connection.remoteAddress, reason }, 'connection closed to free its slot');
+      connection.send(421, EVICTED[reason]);
+    }
+  }
+  const sweeper = setInterval(() => slots.sweep(), Math.min(1_000, Math.max(100, config.smtpStressIdleMs / 4)));
+  sweeper.unref();
   server.on('error', (err) => log.warn({ err }, 'smtp server error'));
 
   async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
@@ -96,8 +155,10 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
     const sessionLog = log.child({ session: session.id });
     const chunks: Buffer[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      slots.dataReceived(session.id, chunk.length);
       if (!stream.sizeExceeded) chunks.push(chunk); // past the limit, drain without keeping
     }
+    slots.storing(session.id);
     if (stream.sizeExceeded) {
       sessionLog.info({ remoteAddress: session.remoteAddress, bytes: stream.byteLength }, 'mail refused: over the size limit');
       throw smtpError(552, 'Error: message exceeds fixed maximum message size');
@@ -143,6 +204,7 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
       }),
     stop: () =>
       (stopping ??= new Promise<void>((resolve) => {
+        clearInterval(sweeper);
         if (!server.server.listening) return resolve();
         server.close(() => resolve());
       })),
