@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { loadCatalog } from './pipeline/catalog.js';
 import { ingestMail } from './pipeline/ingest.js';
 import { createSmtpReceiver } from './smtp/server.js';
+import { createConsole } from './ui/console.js';
 
 /** How often the daemon applies the retention setting. */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -30,6 +31,8 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
   await migrate(db.pool, db.schema, logger);
   const catalog = await loadCatalog(db, logger);
   const metrics = createMetrics(db);
+  // Throws (refusing to start) when the listener is not on loopback and no --ui-token is set.
+  const ui = config.httpPort === undefined ? undefined : createConsole({ config, logger, db, catalog });
   const smtp = createSmtpReceiver({
     config,
     logger,
@@ -41,7 +44,7 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
   });
   const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
   const http: HttpReceiver | undefined =
-    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}) });
+    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}), ...(ui ? { ui } : {}) });
   let retention: NodeJS.Timeout | undefined;
   const stop = async () => {
     logger.info('stopping: no new mail or events, waiting for those in flight');
