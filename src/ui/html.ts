@@ -77,7 +77,7 @@ export function layout(ctx: PageContext, title: string, body: Html): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${title} · unmacro</title>
 <link rel="stylesheet" href="/ui/assets/console.css">
 <script type="module" src="/ui/assets/console.js"></script>
@@ -117,4 +117,9 @@ export function time(value: Date | string | null | undefined): Html {
 export function table(headers: readonly string[], rows: readonly (readonly Part[])[], caption?: string): Html {
   return html`<table>${caption ? html`<caption>${caption}</caption>` : ''}<thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
 <tbody>${rows.length === 0 ? html`<tr><td colspan="${headers.length}" class="muted">nothing yet</td></tr>` : rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
+}
+
+/** Literal text with its line breaks and tabs made visible (for the text a template expected). */
+export function visible(text: string): string {
+  return text.replace(/\t/g, '→').replace(/\n/g, '↵\n');
 }

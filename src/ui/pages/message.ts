@@ -7,7 +7,7 @@ import type { MessageStatus } from '../../db/messages.js';
 import { NotFound, type ConsoleDeps, type Reply } from '../console.js';
 import type { Form } from '../form.js';
 import { highlightedMail } from '../highlight.js';
-import { csrfField, html, query, statusBadge, table, time, type Html, type PageContext } from '../html.js';
+import { csrfField, html, visible, query, statusBadge, table, time, type Html, type PageContext } from '../html.js';
 
 const NOTICES: Record<string, string> = {
   reprocessed: 'Reprocessed with the current templates.',
@@ -55,7 +55,7 @@ export async function messagePage(deps: ConsoleDeps, ctx: PageContext, rawId: st
 <dl>
 <dt>Explanation</dt><dd>${e.message}</dd>
 ${e.nearestTemplate ? html`<dt>Nearest template</dt><dd><a href="/ui/templates/${encodeURIComponent(e.nearestTemplate)}">${e.nearestTemplate}</a></dd>` : ''}
-${e.missingLiteral !== undefined ? html`<dt>Text the template expected</dt><dd><code class="literal">${e.missingLiteral}</code></dd>` : ''}
+${e.missingLiteral !== undefined ? html`<dt>Text the template expected</dt><dd><code class="literal">${visible(e.missingLiteral)}</code></dd>` : ''}
 ${e.stage ? html`<dt>Stopped in</dt><dd>${e.stage}${e.line !== undefined ? html`, line ${e.line}, column ${e.column ?? '?'}` : ''}${e.position !== undefined ? html` (offset ${e.position})` : ''}</dd>` : ''}
 </dl>
 <p><a class="button" href="/ui/tester${query({ message: id, template: e.nearestTemplate })}">Fix it in the tester</a></p>

@@ -5,7 +5,7 @@ import { parseMail } from '../../pipeline/parse.js';
 import type { ConsoleDeps, Reply } from '../console.js';
 import { FormError, type Form } from '../form.js';
 import { highlightedMail } from '../highlight.js';
-import { csrfField, html, statusBadge, table, type Html, type PageContext } from '../html.js';
+import { csrfField, html, visible, statusBadge, table, type Html, type PageContext } from '../html.js';
 import { diagnostics } from './templates.js';
 
 function testerForm(ctx: PageContext, source: string, messageId: string | undefined, eml: string): Html {
@@ -40,7 +40,7 @@ function outcome(result: MatchResult): Html {
     return html`<dl>
 <dt>Status</dt><dd>${statusBadge('unmatched')}</dd>
 <dt>Why</dt><dd>${e.message}</dd>
-${e.missingLiteral !== undefined ? html`<dt>Text the template expected</dt><dd><code class="literal">${e.missingLiteral}</code></dd>` : ''}
+${e.missingLiteral !== undefined ? html`<dt>Text the template expected</dt><dd><code class="literal">${visible(e.missingLiteral)}</code></dd>` : ''}
 ${e.stage ? html`<dt>Stopped in</dt><dd>${e.stage}${e.line !== undefined ? html`, line ${e.line}, column ${e.column ?? '?'}` : ''}</dd>` : ''}
 </dl>`;
   }
@@ -75,7 +75,7 @@ export async function testerResult(deps: ConsoleDeps, ctx: PageContext, form: Fo
       const mail = await parseMail(raw);
       const match = createMatcher([t]).matchWith(t.name, { subject: mail.subject, text: mail.text, html: mail.html, recipients: [...mail.recipients] });
       const shown = highlightedMail(match, { subject: mail.subject, body: mail.text });
-      const values = match.status === 'unmatched' ? [] : Object.entries(match.values).sort(([a], [b]) => a.localeCompare(b));
+      const values = match.status === 'unmatched' ? [] : Object.entries(match.values).filter(([k]) => t.macros.includes(k)).sort(([a], [b]) => a.localeCompare(b));
       mailPart = html`
 <section><h2>Outcome</h2>${outcome(match)}</section>
 ${values.length > 0 ? html`<section><h2>Values it would extract</h2>${table(['macro', 'value'], values.map(([k, v]) => [html`<code>${k}</code>`, v === null ? html`<span class="muted">NULL</span>` : html`<pre class="value">${v}</pre>`]))}</section>` : ''}
