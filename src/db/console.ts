@@ -198,6 +198,12 @@ export async function templateSummaries(db: Db, schema: string): Promise<Templat
   return rows;
 }
 
+/** Every template name (for filters). */
+export async function templateNames(db: Db, schema: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(`SELECT DISTINCT name FROM ${schema}.templates ORDER BY name`);
+  return rows.map((r) => r.name);
+}
+
 export interface TemplateVersion {
   name: string;
   version: number;

@@ -9,6 +9,7 @@ import type { Database } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { TemplateCatalog } from '../pipeline/catalog.js';
 import { serveAsset } from './assets.js';
+import { createResultCache, type ResultCache } from './cache.js';
 import { readForm, FormError, type Form } from './form.js';
 import { html, layout, type Html, type PageContext } from './html.js';
 import { messagePage, rawDownload, reprocessMessage } from './pages/message.js';
@@ -19,6 +20,8 @@ import { addTemplateFromForm, setTemplateState, templatePage, templatesPage } fr
 import { testerPage, testerResult } from './pages/tester.js';
 import { checkTokenPolicy, createGuard, SECURITY_HEADERS } from './security.js';
 
+/** How long aggregate results (charts, counts, reports) are reused. */
+const AGGREGATE_TTL_MS = 30_000;
 /** Largest POST body (a template plus a mail upload in the tester). */
 const MAX_FORM_BYTES = 26 * 1024 * 1024;
 
@@ -27,6 +30,8 @@ export interface ConsoleDeps {
   readonly db: Pick<Database, 'pool' | 'schema'>;
   readonly catalog: Pick<TemplateCatalog, 'current' | 'refresh'>;
   readonly logger: Logger;
+  /** Aggregates reused for AGGREGATE_TTL_MS; cleared by every changing action. */
+  readonly cache: ResultCache;
 }
 
 /** A response a page handler returns. */
@@ -51,7 +56,7 @@ export function createConsole(deps: {
   checkTokenPolicy(deps.config.httpHost, deps.config.uiToken);
   const guard = createGuard(deps.config.uiToken);
   const log = deps.logger.child({ component: 'ui' });
-  const page: ConsoleDeps = { db: deps.db, catalog: deps.catalog, logger: log };
+  const page: ConsoleDeps = { db: deps.db, catalog: deps.catalog, logger: log, cache: createResultCache(AGGREGATE_TTL_MS) };
 
   async function route(req: http.IncomingMessage, url: URL, ctx: PageContext, form: () => Promise<Form>): Promise<Reply> {
     const path = url.pathname.replace(/\/+$/, '') || '/ui';
@@ -104,6 +109,7 @@ export function createConsole(deps: {
       const form = async () => {
         const f = await readForm(req, MAX_FORM_BYTES);
         if (!guard.csrfValid(req, f.get('csrf'))) throw new FormError(403, 'the form has expired or came from another site (CSRF check failed): reload the page and try again');
+        page.cache.clear();
         return f;
       };
       reply = await route(req, url, ctx, form);

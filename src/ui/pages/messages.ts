@@ -1,5 +1,5 @@
 /** The message list: filters, search, and keyset paging (fast at any depth). */
-import { listMessages, templateSummaries } from '../../db/console.js';
+import { listMessages, templateNames } from '../../db/console.js';
 import type { ConsoleDeps, Reply } from '../console.js';
 import { html, query, statusBadge, table, time } from '../html.js';
 
@@ -32,7 +32,7 @@ export async function messagesPage(deps: ConsoleDeps, url: URL): Promise<Reply> 
     listMessages(deps.db.pool, deps.db.schema, {
       status, template, search: q, since: dateParam(sinceText), until: dateParam(untilText, true), before, after, limit: PAGE_SIZE,
     }),
-    templateSummaries(deps.db.pool, deps.db.schema),
+    templateNames(deps.db.pool, deps.db.schema),
   ]);
   const filters = { status, template, q, since: sinceText || undefined, until: untilText || undefined };
   // Older: always when this page is full after a `before` (or first) fetch; newer: when we came from a page.
@@ -43,7 +43,7 @@ export async function messagesPage(deps: ConsoleDeps, url: URL): Promise<Reply> 
 <h1>Messages</h1>
 <form class="filters" method="get" action="/ui/messages" role="search">
 <label>Status <select name="status"><option value="">any</option>${STATUSES.map((s) => html`<option${s === status ? html` selected` : ''}>${s}</option>`)}</select></label>
-<label>Template <select name="template"><option value="">any</option>${templates.map((t) => html`<option${t.name === template ? html` selected` : ''}>${t.name}</option>`)}</select></label>
+<label>Template <select name="template"><option value="">any</option>${templates.map((t) => html`<option${t === template ? html` selected` : ''}>${t}</option>`)}</select></label>
 <label>From <input type="date" name="since" value="${sinceText}"></label>
 <label>To <input type="date" name="until" value="${untilText}"></label>
 <label>Search <input type="search" name="q" value="${q ?? ''}" placeholder="LSID, customer or representative" size="32"></label>

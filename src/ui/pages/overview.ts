@@ -15,13 +15,14 @@ export async function overviewPage(deps: ConsoleDeps, url: URL): Promise<Reply> 
   const bucket: Bucket = url.searchParams.get('by') === 'day' ? 'day' : 'hour';
   const now = new Date();
   const since = new Date(now.getTime() - WINDOW_DAYS * DAY_MS);
-  const [series, perTemplate, kinds, sites, waiting] = await Promise.all([
-    mailByStatus(pool, schema, since, bucket),
-    mailByTemplate(pool, schema, since),
+  // The scans of the window are cached briefly; the last events and the backlog are always fresh.
+  const [aggregates, kinds, waiting] = await Promise.all([
+    deps.cache.get(`overview:${bucket}`, () =>
+      Promise.all([mailByStatus(pool, schema, since, bucket), mailByTemplate(pool, schema, since), senders(pool, schema, since)])),
     lastEventOfEachKind(pool, schema),
-    senders(pool, schema, since),
     backlog(pool, schema),
   ]);
+  const [series, perTemplate, sites] = aggregates.value;
 
   // Chart data: one x per bucket (seconds), one series per status, zeros where nothing came.
   const step = bucket === 'hour' ? 3600 : 86400;
@@ -62,7 +63,7 @@ ${silentSites.length > 0 || kinds.some((k) => silent(k.last))
       ].map((x, i) => (i > 0 ? html`; ${x}` : x))}</div>`
     : ''}
 <section>
-<h2>Mail by status, per ${bucket}, last ${WINDOW_DAYS} days</h2>
+<h2>Mail by status, per ${bucket}, last ${WINDOW_DAYS} days <span class="muted small">as of ${time(aggregates.at)}</span></h2>
 <p class="controls">Per <a href="/ui/${query({ by: 'hour' })}"${bucket === 'hour' ? html` aria-current="true"` : ''}>hour</a> · <a href="/ui/${query({ by: 'day' })}"${bucket === 'day' ? html` aria-current="true"` : ''}>day</a></p>
 <div class="chart" data-chart="overview" data-kind="${bucket === 'day' ? 'bars' : 'lines'}" role="img" aria-label="mail by status per ${bucket}"></div>
 ${jsonBlock('overview', { x: xs, series: STATUSES.map((s) => ({ label: s, values: byStatus[s] })) })}

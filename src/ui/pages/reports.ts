@@ -1,7 +1,7 @@
 /** Reports: sessions per day and per representative, durations, survey answers; charts, tables, CSV. */
 import { sessionDuration, sessionsPerDay, sessionsPerRepresentative, surveyAnswers } from '../../db/console.js';
 import { NotFound, type ConsoleDeps, type Reply } from '../console.js';
-import { html, jsonBlock, query, table } from '../html.js';
+import { html, jsonBlock, query, table, time } from '../html.js';
 
 const DAY_MS = 86_400_000;
 const RANGES = [7, 30, 90, 365];
@@ -31,21 +31,25 @@ function csv(headers: string[], rows: unknown[][]): string {
   return [headers, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-async function load(deps: ConsoleDeps, since: Date) {
+/** Every report of the last `n` days, computed once per cache period. */
+async function load(deps: ConsoleDeps, n: number) {
   const { pool, schema } = deps.db;
-  const [perDay, perRep, overall, answers] = await Promise.all([
-    sessionsPerDay(pool, schema, since),
-    sessionsPerRepresentative(pool, schema, since),
-    sessionDuration(pool, schema, since),
-    surveyAnswers(pool, schema, since),
-  ]);
-  return { perDay, perRep, overall, answers };
+  return deps.cache.get(`reports:${n}`, async () => {
+    const since = new Date(Date.now() - n * DAY_MS);
+    const [perDay, perRep, overall, answers] = await Promise.all([
+      sessionsPerDay(pool, schema, since),
+      sessionsPerRepresentative(pool, schema, since),
+      sessionDuration(pool, schema, since),
+      surveyAnswers(pool, schema, since),
+    ]);
+    return { perDay, perRep, overall, answers };
+  });
 }
 
 export async function reportsPage(deps: ConsoleDeps, url: URL): Promise<Reply> {
   const n = days(url);
-  const since = new Date(Date.now() - n * DAY_MS);
-  const { perDay, perRep, overall, answers } = await load(deps, since);
+  const loaded = await load(deps, n);
+  const { perDay, perRep, overall, answers } = loaded.value;
   const csvLink = (name: string) => html`<a class="csv" href="/ui/reports/${name}.csv${query({ days: n })}" download>CSV</a>`;
   const questions = new Map<string, { survey: string; answers: { answer: string; n: number }[] }>();
   for (const a of answers) {
@@ -56,7 +60,7 @@ export async function reportsPage(deps: ConsoleDeps, url: URL): Promise<Reply> {
   }
   const body = html`
 <h1>Reports</h1>
-<p class="controls">Last ${RANGES.map((r, i) => html`${i > 0 ? ' · ' : ''}<a href="/ui/reports${query({ days: r })}"${r === n ? html` aria-current="true"` : ''}>${r} days</a>`)}</p>
+<p class="controls">As of ${time(loaded.at)} UTC, last ${RANGES.map((r, i) => html`${i > 0 ? ' · ' : ''}<a href="/ui/reports${query({ days: r })}"${r === n ? html` aria-current="true"` : ''}>${r} days</a>`)}</p>
 <section class="cards">
 <div class="card"><span class="card-n">${overall.sessions}</span> sessions</div>
 <div class="card"><span class="card-n">${duration(overall.avg_seconds)}</span> average duration</div>
@@ -68,7 +72,7 @@ ${jsonBlock('sessions', { x: perDay.map((d) => Date.parse(`${d.day}T00:00:00Z`) 
 ${table(['day', 'sessions'], perDay.map((d) => [d.day, d.sessions]))}
 </section>
 <section><h2>Per representative ${csvLink('representatives')}</h2>
-${table(['representative', 'sessions', 'average duration', '90th percentile'], perRep.map((r) => [r.representative, r.sessions, duration(r.avg_seconds), duration(r.p90_seconds)]))}
+${table(['representative', 'sessions', '', 'average duration', '90th percentile'], perRep.map((r) => [r.representative, r.sessions, html`<meter min="0" max="${perRep[0]?.sessions ?? 1}" value="${r.sessions}">${r.sessions}</meter>`, duration(r.avg_seconds), duration(r.p90_seconds)]))}
 </section>
 <section><h2>Survey answers ${csvLink('survey-answers')}</h2>
 ${questions.size === 0
@@ -84,15 +88,15 @@ ${questions.size === 0
 
 export async function reportCsv(deps: ConsoleDeps, name: string, url: URL): Promise<Reply> {
   const n = days(url);
-  const since = new Date(Date.now() - n * DAY_MS);
-  const { pool, schema } = deps.db;
+  if (!['sessions-per-day', 'representatives', 'survey-answers'].includes(name)) throw new NotFound();
+  const { perDay, perRep, answers } = (await load(deps, n)).value;
   let body: string;
   if (name === 'sessions-per-day') {
-    body = csv(['day', 'sessions'], (await sessionsPerDay(pool, schema, since)).map((d) => [d.day, d.sessions]));
+    body = csv(['day', 'sessions'], perDay.map((d) => [d.day, d.sessions]));
   } else if (name === 'representatives') {
-    body = csv(['representative', 'sessions', 'avg_seconds', 'p90_seconds'], (await sessionsPerRepresentative(pool, schema, since)).map((r) => [r.representative, r.sessions, r.avg_seconds, r.p90_seconds]));
-  } else if (name === 'survey-answers') {
-    body = csv(['survey', 'question', 'answer', 'count'], (await surveyAnswers(pool, schema, since)).map((a) => [a.survey, a.question, a.answer, a.n]));
-  } else throw new NotFound();
+    body = csv(['representative', 'sessions', 'avg_seconds', 'p90_seconds'], perRep.map((r) => [r.representative, r.sessions, r.avg_seconds, r.p90_seconds]));
+  } else {
+    body = csv(['survey', 'question', 'answer', 'count'], answers.map((a) => [a.survey, a.question, a.answer, a.n]));
+  }
   return { kind: 'file', type: 'text/csv; charset=utf-8', body, filename: `${name}-${n}d.csv` };
 }

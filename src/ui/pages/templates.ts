@@ -51,7 +51,7 @@ ${csrfField(ctx)}
 }
 
 export async function templatesPage(deps: ConsoleDeps, ctx: PageContext, url: URL): Promise<Reply> {
-  const rows = await templateSummaries(deps.db.pool, deps.db.schema);
+  const rows = (await deps.cache.get('templates', () => templateSummaries(deps.db.pool, deps.db.schema))).value;
   const done = url.searchParams.get('done');
   const body = html`
 ${done && NOTICES[done] ? html`<p class="notice" role="status">${NOTICES[done]}</p>` : ''}
@@ -67,7 +67,7 @@ ${addForm(ctx)}`;
 }
 
 export async function templatePage(deps: ConsoleDeps, ctx: PageContext, name: string, url: URL): Promise<Reply> {
-  const versions = await templateVersions(deps.db.pool, deps.db.schema, name);
+  const versions = (await deps.cache.get(`template:${name}`, () => templateVersions(deps.db.pool, deps.db.schema, name))).value;
   if (versions.length === 0) throw new NotFound();
   const active = versions.find((v) => v.active);
   const shown = active ?? versions[0]!;
