@@ -62,7 +62,12 @@ export function createConsole(deps: {
     const path = url.pathname.replace(/\/+$/, '') || '/ui';
     const get = req.method === 'GET' || req.method === 'HEAD';
     const post = req.method === 'POST';
-    const parts = path.split('/').slice(2).map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = path.split('/').slice(2).map((p) => decodeURIComponent(p));
+    } catch {
+      throw new NotFound();
+    }
     const [section = '', id, action] = parts;
     if (get && section === '') return overviewPage(page, url);
     if (section === 'messages') {

@@ -125,6 +125,8 @@ test('raw download is an attachment, CSV exports are CSV, unknown pages 404', as
   assert.match(perDay.text, /^day,sessions\r\n\d{4}-\d{2}-\d{2},1\r\n$/);
   assert.equal((await get('/ui/nothing')).res.status, 404);
   assert.equal((await get('/ui/messages/abc')).res.status, 404);
+  assert.equal((await get('/ui/templates/%E0%A4%A')).res.status, 404, 'a malformed escape is not a 500');
+  assert.equal((await get('/ui/templates/no-such-template')).res.status, 404);
 });
 
 test('off loopback the console refuses to start without a token, and then requires it', async () => {

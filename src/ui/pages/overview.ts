@@ -15,14 +15,13 @@ export async function overviewPage(deps: ConsoleDeps, url: URL): Promise<Reply> 
   const bucket: Bucket = url.searchParams.get('by') === 'day' ? 'day' : 'hour';
   const now = new Date();
   const since = new Date(now.getTime() - WINDOW_DAYS * DAY_MS);
-  // The scans of the window are cached briefly; the last events and the backlog are always fresh.
-  const [aggregates, kinds, waiting] = await Promise.all([
+  // The scans are cached briefly (a console action clears them); the last events are always fresh.
+  const [aggregates, kinds] = await Promise.all([
     deps.cache.get(`overview:${bucket}`, () =>
-      Promise.all([mailByStatus(pool, schema, since, bucket), mailByTemplate(pool, schema, since), senders(pool, schema, since)])),
+      Promise.all([mailByStatus(pool, schema, since, bucket), mailByTemplate(pool, schema, since), senders(pool, schema, since), backlog(pool, schema)])),
     lastEventOfEachKind(pool, schema),
-    backlog(pool, schema),
   ]);
-  const [series, perTemplate, sites] = aggregates.value;
+  const [series, perTemplate, sites, waiting] = aggregates.value;
 
   // Chart data: one x per bucket (seconds), one series per status, zeros where nothing came.
   const step = bucket === 'hour' ? 3600 : 86400;

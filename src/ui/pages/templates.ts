@@ -1,6 +1,6 @@
 /** Templates: versions with match counts, lint warnings, a diff between versions, enable/disable, add. */
 import { templateSummaries, templateVersions } from '../../db/console.js';
-import { parseTemplate, type Diagnostic } from '../../engine/index.js';
+import { lintTemplates, parseTemplate, type Diagnostic } from '../../engine/index.js';
 import { addTemplate, setTemplateActive, TemplateInvalidError } from '../../registry.js';
 import { UserError } from '../../errors.js';
 import { NotFound, type ConsoleDeps, type Reply } from '../console.js';
@@ -60,6 +60,8 @@ ${table(
     ['name', 'event', 'active version', 'newest', 'versions', 'events made'],
     rows.map((t) => [html`<a href="/ui/templates/${encodeURIComponent(t.name)}">${t.name}</a>`, t.event, t.active_version === null ? html`<span class="badge warn">disabled</span>` : `v${t.active_version}`, `v${t.latest}`, t.versions, t.matches]),
   )}
+<h2>Overlaps between active templates</h2>
+${diagnostics(lintTemplates(deps.catalog.current().matcher.templates), 'No two active templates can match the same mail.')}
 <h2>Add a template</h2>
 <p class="muted">A changed file with an existing name becomes its next version; running daemons use it within a second.</p>
 ${addForm(ctx)}`;
