@@ -158,3 +158,61 @@ test('off loopback the console refuses to start without a token, and then requir
     await guarded.stop();
   }
 });
+
+/** A page's CSRF cookie and token, for the POSTs a browser would make. */
+async function csrf(): Promise<{ cookie: string; token: string }> {
+  const page = await get('/ui/templates');
+  return { cookie: (page.res.headers.get('set-cookie') ?? '').split(';')[0]!, token: /name="csrf" value="([^"]+)"/.exec(page.text)![1]! };
+}
+
+test('templates: add from a file (multipart), disable, enable; the tester registers nothing and escapes', async () => {
+  const { cookie, token } = await csrf();
+  const source = shippedTemplate('customer-exit-survey').source;
+  const form = new FormData();
+  form.append('csrf', token);
+  form.append('file', new Blob([source], { type: 'text/plain' }), 'customer-exit-survey.tmpl');
+  const added = await fetch(`${base}/ui/templates/add`, { method: 'POST', body: form, headers: { cookie, origin: base }, redirect: 'manual' });
+  assert.equal(added.status, 303);
+  assert.equal(added.headers.get('location'), '/ui/templates/customer-exit-survey?done=added');
+  const active = async () => (await db.pool.query(`SELECT bool_or(active) AS a FROM templates WHERE name = 'customer-exit-survey'`)).rows[0].a as boolean;
+  assert.equal(await active(), true);
+  const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', body: new URLSearchParams({ csrf: token }), headers: { cookie, origin: base }, redirect: 'manual' });
+  assert.equal((await post('/ui/templates/customer-exit-survey/disable')).status, 303);
+  assert.equal(await active(), false);
+  assert.equal((await post('/ui/templates/customer-exit-survey/enable')).status, 303);
+  assert.equal(await active(), true);
+  assert.equal((await post('/ui/templates/no-such/enable')).status, 404);
+
+  // A template with errors is shown, escaped, and not stored.
+  const bad = new FormData();
+  bad.append('csrf', token);
+  bad.append('source', `Name: <script>x</script>\nEvent: nothing\n\nbody`);
+  const refused = await fetch(`${base}/ui/templates/add`, { method: 'POST', body: bad, headers: { cookie, origin: base } });
+  assert.equal(refused.status, 422);
+  assert.ok(!(await refused.text()).includes('<script>x'));
+
+  const before = (await db.pool.query('SELECT count(*)::int AS n FROM templates')).rows[0].n;
+  const t = shippedTemplate('session-end');
+  const values = sessionEndValues({ CUSTOMER_NAME: XSS });
+  const test = new FormData();
+  test.append('csrf', token);
+  test.append('source', t.source);
+  test.append('eml', `From: a@example.com\r\nSubject: ${render(t.subject, values)}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${render(t.body, values).replace(/\n/g, '\r\n')}`);
+  const tested = await fetch(`${base}/ui/tester`, { method: 'POST', body: test, headers: { cookie, origin: base } });
+  const text = await tested.text();
+  assert.equal(tested.status, 200);
+  assert.match(text, /status-extracted/);
+  assert.ok(text.includes('&lt;script&gt;window.__pwned=1&lt;/script&gt;') && !text.includes('<script>window'));
+  assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM templates')).rows[0].n, before, 'the tester registered nothing');
+});
+
+test('CSV fields are quoted and cannot start a spreadsheet formula', async () => {
+  const { csvField } = await import('../../src/ui/pages/reports.js');
+  assert.equal(csvField('plain'), 'plain');
+  assert.equal(csvField('a,b'), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);
+  assert.equal(csvField('-1'), "'-1", 'text that looks like a formula');
+  assert.equal(csvField(-1), '-1', 'a number stays a number');
+  assert.equal(csvField(null), '');
+});

@@ -23,6 +23,7 @@ export function duration(seconds: number | null): string {
 
 /** A CSV field: quoted when needed; a leading formula character is neutralised for spreadsheets. */
 export function csvField(value: unknown): string {
+  if (typeof value === 'number') return String(value);
   let s = value === null || value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
