@@ -11,6 +11,7 @@ import { loadCatalog } from './pipeline/catalog.js';
 import { ingestMail } from './pipeline/ingest.js';
 import { createSmtpReceiver } from './smtp/server.js';
 import { createConsole } from './ui/console.js';
+import { checkTokenPolicy } from './ui/security.js';
 
 /** How often the daemon applies the retention setting. */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -28,10 +29,11 @@ export interface Daemon {
 /** Migrates the database, loads the templates, then receives mail (SMTP) and events (HTTP). */
 export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean }): Promise<Daemon> {
   const { config, logger, db } = deps;
+  // The console refuses to be reachable from other machines without a token: before anything changes.
+  if (config.httpPort !== undefined) checkTokenPolicy(config.httpHost, config.uiToken);
   await migrate(db.pool, db.schema, logger);
   const catalog = await loadCatalog(db, logger);
   const metrics = createMetrics(db);
-  // Throws (refusing to start) when the listener is not on loopback and no --ui-token is set.
   const ui = config.httpPort === undefined ? undefined : createConsole({ config, logger, db, catalog });
   const smtp = createSmtpReceiver({
     config,
