@@ -170,6 +170,10 @@ test('from an unmatched mail to its failure, fixed in the tester, registered, re
   await shot('message-extracted');
   await page.goto(`${base}/ui/reports?days=365`);
   assert.match(await page.locator('main').innerText(), /2\s+sessions/, 'the report counts the reprocessed session');
+  await page.locator('.chart .uplot').first().waitFor();
+  await shot('reports');
+  await page.goto(`${base}/ui/templates/session-end`);
+  await shot('template');
   await nothingRan('the fix path');
 });
 

@@ -48,6 +48,16 @@ async function load(deps: ConsoleDeps, n: number) {
   });
 }
 
+/** Chart data with a bar for every day of the range (zero when there was no session). */
+function dailySeries(perDay: { day: string; sessions: number }[], n: number) {
+  const counts = new Map(perDay.map((d) => [Date.parse(`${d.day}T00:00:00Z`) / 1000, d.sessions]));
+  const today = Math.floor(Date.now() / DAY_MS) * 86_400;
+  const first = Math.min(today - (n - 1) * 86_400, ...counts.keys());
+  const x: number[] = [];
+  for (let t = first; t <= today; t += 86_400) x.push(t);
+  return { x, series: [{ label: 'sessions', values: x.map((t) => counts.get(t) ?? 0) }] };
+}
+
 export async function reportsPage(deps: ConsoleDeps, url: URL): Promise<Reply> {
   const n = days(url);
   const loaded = await load(deps, n);
@@ -70,7 +80,7 @@ export async function reportsPage(deps: ConsoleDeps, url: URL): Promise<Reply> {
 </section>
 <section><h2>Sessions per day ${csvLink('sessions-per-day')}</h2>
 <div class="chart" data-chart="sessions" data-kind="bars" role="img" aria-label="sessions per day"></div>
-${jsonBlock('sessions', { x: perDay.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000), series: [{ label: 'sessions', values: perDay.map((d) => d.sessions) }] })}
+${jsonBlock('sessions', dailySeries(perDay, n))}
 ${table(['day', 'sessions'], perDay.map((d) => [d.day, d.sessions]))}
 </section>
 <section><h2>Per representative ${csvLink('representatives')}</h2>
