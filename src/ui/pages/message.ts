@@ -1,12 +1,12 @@
 /** One message: envelope, outcome, values, and the mail text with the values (or the failure) highlighted. */
-import { getMessage, rawMessage, receivedAt, templateSource } from '../../db/console.js';
+import { currentTemplateSource, getMessage, rawMessage, receivedAt, templateSource } from '../../db/console.js';
 import { createMatcher, parseTemplate, type MatchResult } from '../../engine/index.js';
 import { parseMail } from '../../pipeline/parse.js';
 import { REPROCESSABLE_STATUSES, reprocess } from '../../pipeline/reprocess.js';
 import type { MessageStatus } from '../../db/messages.js';
 import { NotFound, type ConsoleDeps, type Reply } from '../console.js';
 import type { Form } from '../form.js';
-import { highlightedMail } from '../highlight.js';
+import { highlight, highlightedMail } from '../highlight.js';
 import { csrfField, html, visible, query, statusBadge, table, time, type Html, type PageContext } from '../html.js';
 
 const NOTICES: Record<string, string> = {
@@ -49,6 +49,14 @@ export async function messagePage(deps: ConsoleDeps, ctx: PageContext, rawId: st
 <div class="mail"><div class="mail-subject"><span class="muted">Subject:</span> ${shown?.subject ?? parsed.subject}</div><pre class="mail-body" tabindex="0">${shown?.body ?? parsed.text}</pre></div>`;
       if (result?.status === 'unmatched') {
         const e = result.explanation;
+        const source = e.nearestTemplate ? await currentTemplateSource(deps.db.pool, deps.db.schema, e.nearestTemplate) : undefined;
+        if (source !== undefined) {
+          // The nearest template beside the mail, with the text it expected marked where it is written.
+          const body = source.indexOf('\n\n');
+          const at = e.missingLiteral ? source.indexOf(e.missingLiteral, e.stage === 'body' && body >= 0 ? body + 1 : 0) : -1;
+          const marks = at >= 0 && e.missingLiteral ? [{ start: at, end: at + e.missingLiteral.length, kind: 'stop' as const, label: 'the template expects this text here' }] : [];
+          mailBlock = html`<div class="columns"><div>${mailBlock}</div><div><p class="muted">Nearest template: ${e.nearestTemplate}, the text it expected marked.</p><pre class="source" tabindex="0" aria-label="nearest template">${highlight(source, marks)}</pre></div></div>`;
+        }
         failure = html`
 <section class="failure" aria-label="why it did not match">
 <h2>Why it did not match</h2>
