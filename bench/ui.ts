@@ -1,7 +1,7 @@
 // Console page server time with many events: fills a fresh database on a PostgreSQL server with
 // N messages (90% extracted session ends over 30 days, with values, times and survey answers;
 // the rest unmatched, ambiguous or duplicate), then times each page over real HTTP.
-// Usage: npm run bench:ui [-- --messages 1000000 --runs 5]   (BENCH_DATABASE_URL, default the local server)
+// Usage: npm run bench:ui [-- --messages 1000000 --runs 5 --keep]   (BENCH_DATABASE_URL, default the local server)
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
@@ -11,7 +11,9 @@ import { createLogger } from '../src/logger.js';
 import { addTemplate } from '../src/registry.js';
 import { shippedTemplate } from '../test/support/mail.js';
 
-const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, runs: { type: 'string', default: '5' } } });
+const { values: args } = parseArgs({
+  options: { messages: { type: 'string', default: '200000' }, runs: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
+});
 const MESSAGES = Number(args.messages);
 const RUNS = Number(args.runs);
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -110,7 +112,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (args.keep) console.log(`kept database ${name} (drop it with: DROP DATABASE ${name})`);
+    else await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
 

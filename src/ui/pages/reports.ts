@@ -1,5 +1,5 @@
 /** Reports: sessions per day and per representative, durations, survey answers; charts, tables, CSV. */
-import { sessionDuration, sessionsPerDay, sessionsPerRepresentative, surveyAnswers } from '../../db/console.js';
+import { sessionsPerDay, sessionsPerRepresentative, surveyAnswers } from '../../db/console.js';
 import { NotFound, type ConsoleDeps, type Reply } from '../console.js';
 import { html, jsonBlock, query, table, time } from '../html.js';
 
@@ -38,10 +38,9 @@ async function load(deps: ConsoleDeps, n: number) {
   const { pool, schema } = deps.db;
   return deps.cache.get(`reports:${n}`, async () => {
     const since = new Date(Date.now() - n * DAY_MS);
-    const [perDay, perRep, overall, answers] = await Promise.all([
+    const [perDay, { perRep, overall }, answers] = await Promise.all([
       sessionsPerDay(pool, schema, since),
       sessionsPerRepresentative(pool, schema, since),
-      sessionDuration(pool, schema, since),
       surveyAnswers(pool, schema, since),
     ]);
     return { perDay, perRep, overall, answers };
