@@ -27,7 +27,8 @@ async function admin(sql: string) {
   await client.query(sql).finally(() => client.end());
 }
 
-async function fill(pool: pg.Pool): Promise<void> {
+/** Fills through its own connection: the daemon's pool has a statement timeout, a fill chunk may take longer. */
+async function fill(pool: pg.Client): Promise<void> {
   for (let from = 1; from <= MESSAGES; from += CHUNK) {
     const to = Math.min(MESSAGES, from + CHUNK - 1);
     // i -> received over the last 30 days, oldest first; every 10th is not extracted.
@@ -77,7 +78,9 @@ async function main(): Promise<void> {
     try {
       await addTemplate(db, shippedTemplate('session-end').source, 'session-end.tmpl');
       const started = Date.now();
-      await fill(db.pool);
+      const filler = new pg.Client({ connectionString: url.toString() });
+      await filler.connect();
+      await fill(filler).finally(() => filler.end());
       console.log(`${MESSAGES} messages filled in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       const base = `http://127.0.0.1:${daemon.http?.port}`;
       const { rows } = await db.pool.query<{ unmatched: string; extracted: string; middle: string }>(
