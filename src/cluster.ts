@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import type { Database } from './db/pool.js';
 import type { Logger } from './logger.js';
+import { checkTokenPolicy } from './ui/security.js';
 
 /** A worker that dies this soon after it started is restarted only after a pause, not in a loop. */
 const RESTART_PAUSE_MS = 1_000;
@@ -25,6 +26,8 @@ export function isWorker(): boolean {
 export async function runPrimary(deps: { config: Config; logger: Logger; db: Database; stopped: Promise<unknown> }): Promise<void> {
   const { config, logger, db } = deps;
   const log = logger.child({ component: 'cluster' });
+  // As startDaemon: refuse an open console without a token here, or every worker would fail and be restarted.
+  if (config.httpPort !== undefined) checkTokenPolicy(config.httpHost, config.uiToken);
   await migrate(db.pool, db.schema, logger);
   const aggregator = new AggregatorRegistry();
   let stopping = false;

@@ -45,6 +45,8 @@ export interface Config {
   readonly httpPort: number | undefined;
   readonly httpMaxBytes: number;
   readonly httpAllow: readonly string[] | undefined;
+  /** Console (/ui) access token; required when the HTTP listener is not on loopback. */
+  readonly uiToken: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly retentionDays: number;
@@ -296,6 +298,12 @@ export const SETTINGS: readonly Setting[] = [
     key: 'httpAllow', group: 'http', flag: '--http-allow <cidrs>', env: 'UNMACRO_HTTP_ALLOW', default: undefined,
     defaultText: 'the SMTP allow list',
     description: 'client networks allowed to use HTTP; others get 403', parse: cidrList,
+  }),
+  define({
+    key: 'uiToken', group: 'http', flag: '--ui-token <token>', env: 'UNMACRO_UI_TOKEN', default: undefined,
+    description: 'token for the console under /ui; required when the HTTP listener is not on loopback',
+    // Never echo the value: it is a secret.
+    parse: (raw) => (raw.trim() === '' ? { value: undefined } : raw.trim().length < 16 ? { problem: 'must be at least 16 characters' } : { value: raw.trim() }),
   }),
   define({
     key: 'retentionDays', group: 'retention', flag: '--retention-days <days>', env: 'UNMACRO_RETENTION_DAYS', default: '0',

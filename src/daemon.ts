@@ -10,6 +10,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { loadCatalog } from './pipeline/catalog.js';
 import { ingestMail } from './pipeline/ingest.js';
 import { createSmtpReceiver } from './smtp/server.js';
+import { createConsole } from './ui/console.js';
+import { checkTokenPolicy } from './ui/security.js';
 
 /** How often the daemon applies the retention setting. */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -27,9 +29,12 @@ export interface Daemon {
 /** Migrates the database, loads the templates, then receives mail (SMTP) and events (HTTP). */
 export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean }): Promise<Daemon> {
   const { config, logger, db } = deps;
+  // The console refuses to be reachable from other machines without a token: before anything changes.
+  if (config.httpPort !== undefined) checkTokenPolicy(config.httpHost, config.uiToken);
   await migrate(db.pool, db.schema, logger);
   const catalog = await loadCatalog(db, logger);
   const metrics = createMetrics(db);
+  const ui = config.httpPort === undefined ? undefined : createConsole({ config, logger, db, catalog });
   const smtp = createSmtpReceiver({
     config,
     logger,
@@ -41,7 +46,7 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
   });
   const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
   const http: HttpReceiver | undefined =
-    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}) });
+    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}), ...(ui ? { ui } : {}) });
   let retention: NodeJS.Timeout | undefined;
   const stop = async () => {
     logger.info('stopping: no new mail or events, waiting for those in flight');

@@ -41,6 +41,8 @@ export function createHttpReceiver(deps: {
   metrics: Metrics;
   /** In a cluster worker: the whole cluster's metrics, instead of this process's. */
   metricsText?: () => Promise<string>;
+  /** The operator console, served under /ui (src/ui). */
+  ui?: { handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> };
 }): HttpReceiver {
   const { config, db, metrics } = deps;
   const log = deps.logger.child({ component: 'http' });
@@ -57,6 +59,7 @@ export function createHttpReceiver(deps: {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!allowed(req.socket.remoteAddress)) throw new HttpError(403, 'address not allowed');
     const path = (req.url ?? '/').split('?')[0];
+    if (deps.ui && (path === '/ui' || path?.startsWith('/ui/'))) return deps.ui.handle(req, res);
     if (path === '/events') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST');
       return receiveEvent(req, res);
