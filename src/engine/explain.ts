@@ -3,7 +3,8 @@
  * cannot be placed after the ones before it, and says where matching stopped and why.
  */
 import { OccurrenceBuilder, lineAndColumn, nextLineEnd, type Occurrences, type TextIndex } from './anchors.js';
-import { coveredEnds, sweepWithin, type SplitFailure } from './extract.js';
+import { covered, sweepWithin } from './cover.js';
+import type { SplitFailure } from './extract.js';
 import type { Pattern } from './pattern.js';
 import { anyIn, type Constraint, type Relation } from './relation.js';
 
@@ -14,7 +15,7 @@ import { anyIn, type Constraint, type Relation } from './relation.js';
 function forwardStep(rel: Relation, i: number, reached: Occurrences, candidates: Occurrences): Occurrences {
   if (reached.length * 4 < candidates.length) {
     // Few ends reached: where their values may end, swept once over the candidates.
-    return sweepWithin(candidates, candidates.pos, coveredEnds(rel, i, reached), (p) => rel.endOK(p));
+    return sweepWithin(candidates, candidates.pos, covered(rel, i, 'ends', reached.end, reached.length), (p) => rel.endOK(p));
   }
   const kept = new OccurrenceBuilder();
   let reachedOK: Int32Array | undefined;

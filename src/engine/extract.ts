@@ -19,6 +19,7 @@
 import { NO_OCCURRENCES, OccurrenceBuilder, findOccurrences, lowerBound, trimTrailing, type OccurrenceOptions, type Occurrences, type TextIndex } from './anchors.js';
 import { explainFailure } from './explain.js';
 import type { Pattern } from './pattern.js';
+import { covered, sweepWithin } from './cover.js';
 import { Relation, anyIn, type Constraint } from './relation.js';
 import { emptyOverlap, leadingSpaces, trimEndSpaces } from './whitespace.js';
 
@@ -203,7 +204,7 @@ function backwardSweep(rel: Relation, occ: Occurrences[]): Occurrences[] {
     }
     if (next.length * 4 < here.length) {
       // Few successors: the ends that reach them, as intervals swept once over `here`.
-      feasible[i] = sweepWithin(here, here.end, coveredStarts(rel, i, next), (e) => rel.startOK(e));
+      feasible[i] = sweepWithin(here, here.end, covered(rel, i, 'starts', next.pos, next.length), (e) => rel.startOK(e));
       continue;
     }
     const nextOK = rel.filtered(i) ? endOKPositions(rel, next) : undefined;
@@ -214,69 +215,6 @@ function backwardSweep(rel: Relation, occ: Occurrences[]): Occurrences[] {
     feasible[i] = kept;
   }
   return feasible;
-}
-
-/** Sorted, merged intervals [lo, hi], split by whether the filter of their side applies. */
-export interface Cover {
-  readonly plain: number[][];
-  readonly flagged: number[][];
-}
-
-function merged(intervals: number[][]): number[][] {
-  intervals.sort((a, b) => a[0]! - b[0]!);
-  const out: number[][] = [];
-  for (const [lo, hi] of intervals) {
-    const last = out[out.length - 1];
-    if (last && lo! <= last[1]! + 1) last[1] = Math.max(last[1]!, hi!);
-    else out.push([lo!, hi!]);
-  }
-  return out;
-}
-
-function cover(rel: Relation, collect: (add: (lo: number, hi: number, flag: number) => void) => void): Cover {
-  const plain: number[][] = [];
-  const flagged: number[][] = [];
-  collect((lo, hi, flag) => (flag ? flagged : plain).push([lo, hi]));
-  return { plain: merged(plain), flagged: merged(flagged) };
-}
-
-/** Where a value of slot i ending at one of `next` may start. */
-function coveredStarts(rel: Relation, i: number, next: Occurrences): Cover {
-  return cover(rel, (add) => {
-    for (let o = 0; o < next.length; o++) {
-      const iv = rel.starts(i, next.pos[o]!);
-      for (let t = 0; t < iv.count; t += 3) add(iv.buf[t]!, iv.buf[t + 1]!, iv.buf[t + 2]!);
-    }
-  });
-}
-
-/** Where a value of slot i starting at one of the ends in `reached` may end. */
-export function coveredEnds(rel: Relation, i: number, reached: Occurrences): Cover {
-  return cover(rel, (add) => {
-    for (let r = 0; r < reached.length; r++) {
-      const iv = rel.ends(i, reached.end[r]!);
-      for (let t = 0; t < iv.count; t += 3) add(iv.buf[t]!, iv.buf[t + 1]!, iv.buf[t + 2]!);
-    }
-  });
-}
-
-/**
- * The occurrences whose `key` (their end or their position, ascending) lies in the cover: in a
- * flagged interval only when `filter` holds. One sweep, pointers only move forward.
- */
-export function sweepWithin(occ: Occurrences, keys: Int32Array, within: Cover, filter: (x: number) => boolean): Occurrences {
-  const kept = new OccurrenceBuilder();
-  let a = 0;
-  let b = 0;
-  for (let o = 0; o < occ.length; o++) {
-    const x = keys[o]!;
-    while (a < within.plain.length && within.plain[a]![1]! < x) a++;
-    while (b < within.flagged.length && within.flagged[b]![1]! < x) b++;
-    const inPlain = a < within.plain.length && within.plain[a]![0]! <= x;
-    const inFlagged = b < within.flagged.length && within.flagged[b]![0]! <= x && filter(x);
-    if (inPlain || inFlagged) kept.push(occ.pos[o]!, occ.end[o]!);
-  }
-  return kept;
 }
 
 /** Counts complete splits through the feasible occurrences, saturating at the limit. */
