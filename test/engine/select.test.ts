@@ -109,3 +109,16 @@ test('matchWith tries one named template', () => {
   assert.equal(found(m.matchWith('a', { subject: '', text: 'A 1' })).template.name, 'a');
   assert.match(missing(m.matchWith('zzz', { subject: '', text: 'A 1' })).explanation.message, /no template named/);
 });
+
+test('an unrelated mail names no nearest template; a near one is named, the same every time', () => {
+  // Regression: the "nearest template" of a mail that matched nothing was an arbitrary pick.
+  const m = createMatcher([template('Alpha: %CUSTOMER_NAME%', { name: 'a' }), template('Beta: %CUSTOMER_NAME%', { name: 'b' })]);
+  const far = m.match({ subject: 'hello', text: 'Lunch at noon?' });
+  assert.equal(far.status, 'unmatched');
+  if (far.status === 'unmatched') {
+    assert.equal(far.explanation.nearestTemplate, undefined);
+    assert.match(far.explanation.message, /no template is near/);
+  }
+  const near = m.match({ subject: 'hello', text: 'Beta: Jane\nextra' });
+  assert.equal(near.status === 'unmatched' ? near.explanation.nearestTemplate : '', 'b');
+});
