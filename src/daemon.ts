@@ -34,7 +34,11 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
     config,
     logger,
     sink: async (mail) => {
-      const result = await ingestMail({ db, templates: catalog.current() }, mail);
+      // Only an unavailable database throws (content the database rejects is stored as invalid): 451.
+      const result = await ingestMail({ db, templates: catalog.current() }, mail).catch((err: unknown) => {
+        metrics.temporaryFailure('smtp');
+        throw err;
+      });
       metrics.mail(result);
       return result;
     },
