@@ -147,3 +147,32 @@ export async function unmatchedBacklog(db: Db, schema: string): Promise<number> 
   const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.messages WHERE status IN ('unmatched', 'ambiguous')`);
   return Number(rows[0]?.n ?? 0);
 }
+
+/** A stored mail with its event's values, as reprocessing reads it. */
+export interface StoredMail {
+  id: string;
+  raw: Buffer | null;
+  rcpt_to: string[];
+  received_at: Date;
+  status: MessageStatus;
+  template_name: string | null;
+  template_version: number | null;
+  values: Record<string, string | null> | null;
+}
+
+/** The next `limit` stored mails after id `after`, with the given statuses and received in [since, until). */
+export async function storedMailBatch(
+  db: Db,
+  schema: string,
+  f: { statuses: readonly MessageStatus[]; after: string; since: Date | undefined; until: Date | undefined; limit: number },
+): Promise<StoredMail[]> {
+  const { rows } = await db.query<StoredMail>(
+    `SELECT m.id, m.raw, m.rcpt_to, m.received_at, m.status, m.template_name, m.template_version, e.values
+       FROM ${schema}.messages m LEFT JOIN ${schema}.events e ON e.mail_id = m.id
+      WHERE m.status = ANY($1) AND m.id > $2
+        AND ($3::timestamptz IS NULL OR m.received_at >= $3) AND ($4::timestamptz IS NULL OR m.received_at < $4)
+      ORDER BY m.id LIMIT $5`,
+    [f.statuses, f.after, f.since ?? null, f.until ?? null, f.limit],
+  );
+  return rows;
+}
