@@ -34,6 +34,8 @@ export interface EmbeddedOptions {
   readonly exclusive: boolean;
   readonly poolSize: number;
   readonly logger: Logger;
+  /** Create the database when the directory has none (serve, db migrate, template add); else refuse. */
+  readonly create?: boolean;
 }
 
 /**
@@ -43,8 +45,14 @@ export interface EmbeddedOptions {
  */
 export async function openEmbedded(dataDir: string, options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { exclusive, logger } = options;
-  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const socketPath = path.join(dataDir, SOCKET_NAME);
+  if (options.create === false && !existsSync(path.join(dataDir, PGDATA_NAME, 'PG_VERSION')) && !(await socketAnswers(socketPath))) {
+    throw new UserError(
+      'NO_DATABASE',
+      `there is no unmacro database in ${dataDir}: point at one with --data-dir DIR (UNMACRO_DATA_DIR) or --database-url URL (DATABASE_URL)`,
+    );
+  }
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const deadline = Date.now() + WAIT_FOR_OWNER_MS;
   for (;;) {
     if (await socketAnswers(socketPath)) {

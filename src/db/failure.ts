@@ -31,3 +31,26 @@ export function contentReason(err: unknown): string {
   const message = (e.message ?? String(err)).slice(0, 300);
   return `${message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`;
 }
+
+/** Node socket errors that mean the server cannot be reached. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ENOENT', 'EACCES']);
+
+/**
+ * A short reason when `err` is a failure to connect or to log in (refused, unknown host, wrong
+ * password, missing database, timeout), else undefined: what the user fixes in a setting.
+ */
+export function connectionProblem(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string; address?: string; port?: number; errors?: unknown[] } | null;
+  if (!e) return undefined;
+  const code = e.code ?? '';
+  if (UNREACHABLE.has(code)) {
+    const inner = (e.errors?.[0] ?? e) as { address?: string; port?: number };
+    const where = inner.address ? ` ${inner.address}${inner.port ? `:${inner.port}` : ''}` : '';
+    const why = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'unknown host', EAI_AGAIN: 'host name lookup failed', ENOENT: 'no socket' }[code] ?? code;
+    return `cannot connect to${where || ' the server'} (${why})`;
+  }
+  // 28: invalid authorisation; 3D000: no such database; 08: connection exceptions; 57P03: starting up.
+  if (/^(28|08)/.test(code) || code === '3D000' || code === '57P03') return (e.message ?? code).split('\n')[0];
+  if (/timeout expired|Connection terminated|connect ETIMEDOUT/i.test(e.message ?? '')) return 'the server did not answer in time (--db-timeout-ms)';
+  return undefined;
+}
