@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
+import { waitForDatabase } from './db/wait.js';
 import type { Database } from './db/pool.js';
 import type { Logger } from './logger.js';
 
@@ -25,6 +26,7 @@ export function isWorker(): boolean {
 export async function runPrimary(deps: { config: Config; logger: Logger; db: Database; stopped: Promise<unknown> }): Promise<void> {
   const { config, logger, db } = deps;
   const log = logger.child({ component: 'cluster' });
+  await waitForDatabase(db, logger, { setting: config.databaseUrl ? 'DATABASE_URL' : `--data-dir ${config.dataDir}`, stopped: deps.stopped });
   await migrate(db.pool, db.schema, logger);
   const aggregator = new AggregatorRegistry();
   let stopping = false;

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import type { Database } from './db/pool.js';
 import { pruneRawMail } from './db/retention.js';
+import { waitForDatabase } from './db/wait.js';
 import { createHttpReceiver, type HttpReceiver } from './http/server.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -24,12 +25,32 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Migrates the database, loads the templates, then receives mail (SMTP) and events (HTTP). */
-export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean }): Promise<Daemon> {
+/**
+ * Answers /healthz (503 until ready), waits for the database, migrates it, loads the templates,
+ * then receives mail (SMTP) and events (HTTP). Throws StoppedWhileWaiting when `stopped` resolves
+ * before the database could be reached.
+ */
+export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean; stopped?: Promise<unknown> }): Promise<Daemon> {
   const { config, logger, db } = deps;
-  await migrate(db.pool, db.schema, logger);
-  const catalog = await loadCatalog(db, logger);
   const metrics = createMetrics(db);
+  let ready = false;
+  const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
+  const http: HttpReceiver | undefined =
+    config.httpPort === undefined
+      ? undefined
+      : createHttpReceiver({ config, logger, db, metrics, ready: () => ready, ...(metricsText ? { metricsText } : {}) });
+  let catalog: Awaited<ReturnType<typeof loadCatalog>>;
+  let httpAddress: AddressInfo | undefined;
+  try {
+    httpAddress = await http?.start();
+    const setting = config.databaseUrl ? 'DATABASE_URL' : `--data-dir ${config.dataDir}`;
+    await waitForDatabase(db, logger, { setting, ...(deps.stopped ? { stopped: deps.stopped } : {}) });
+    await migrate(db.pool, db.schema, logger);
+    catalog = await loadCatalog(db, logger);
+  } catch (err) {
+    await http?.stop();
+    throw err;
+  }
   const smtp = createSmtpReceiver({
     config,
     logger,
@@ -43,9 +64,6 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
       return result;
     },
   });
-  const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
-  const http: HttpReceiver | undefined =
-    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}) });
   let retention: NodeJS.Timeout | undefined;
   const stop = async () => {
     logger.info('stopping: no new mail or events, waiting for those in flight');
@@ -56,7 +74,7 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
   try {
     catalog.start();
     const smtpAddress = await smtp.start();
-    const httpAddress = await http?.start();
+    ready = true;
     retention = config.retentionDays > 0 ? startRetention(config.retentionDays, db, logger) : undefined;
     let stopping: Promise<void> | undefined;
     return { smtp: smtpAddress, http: httpAddress, metrics, stop: () => (stopping ??= stop()) };

@@ -38,6 +38,8 @@ export function createHttpReceiver(deps: {
   logger: Logger;
   db: Pick<Database, 'pool' | 'schema'>;
   metrics: Metrics;
+  /** False while the daemon starts (waiting for its database, migrating): /healthz answers 503. */
+  ready?: () => boolean;
   /** In a cluster worker: the whole cluster's metrics, instead of this process's. */
   metricsText?: () => Promise<string>;
 }): HttpReceiver {
@@ -61,6 +63,7 @@ export function createHttpReceiver(deps: {
       return receiveEvent(req, res);
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (deps.ready && !deps.ready()) return reply(res, 503, 'starting: waiting for the database');
       const healthy = await Promise.race([
         db.pool.query('SELECT 1').then(() => true, () => false),
         new Promise<boolean>((resolve) => setTimeout(resolve, HEALTH_TIMEOUT_MS, false).unref()),
