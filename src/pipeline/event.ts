@@ -39,7 +39,7 @@ export function eventRows(match: MatchFound): EventRows & { readonly refused: st
     values[columnName(macro)] = value === null ? null : text(value);
   }
   if ('lsid' in values) values.lsid = typed.lsid === null ? null : text(typed.lsid);
-  const required = new Misfits();
+  const required = new Misfits('');
   const lsid = required.indexed('LSID', values.lsid ?? null);
   const lseq = required.bigint('LSEQ', typed.lseq);
   const refused = required.detail();

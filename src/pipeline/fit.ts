@@ -21,6 +21,9 @@ const QUOTE_CHARS = 40;
 export class Misfits {
   private readonly notes: string[] = [];
 
+  /** `kept` ends each note (how the value was kept); empty for values whose misfit refuses the reading. */
+  constructor(private readonly kept = '; kept as text only') {}
+
   /** The number (as text) when it fits bigint, else null and a note. */
   bigint(field: string, value: string | number | null): string | null {
     if (value === null) return null;
@@ -55,7 +58,7 @@ export class Misfits {
 
   note(field: string, value: string, why: string): void {
     const quoted = value.length > QUOTE_CHARS ? `${value.slice(0, QUOTE_CHARS)}…` : value;
-    this.notes.push(`${field} ${JSON.stringify(quoted)} ${why}; kept as text only`);
+    this.notes.push(`${field} ${JSON.stringify(quoted)} ${why}${this.kept}`);
   }
 
   /** `detail` text, or null when everything fit. */
