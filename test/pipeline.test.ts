@@ -191,3 +191,29 @@ test('a failure while storing leaves nothing half-written', async () => {
     await db.pool.query('DROP TRIGGER refuse ON chat_messages; DROP FUNCTION refuse()');
   }
 });
+
+test('content the database rejects, whatever it is, is stored as invalid with the reason and the raw bytes', async () => {
+  // The class, not the case: a data exception no check foresaw (here raised by a trigger with
+  // SQLSTATE 22023) used to become a 451 on every attempt. Now the mail is kept, and a second
+  // delivery is recognised as the same one.
+  await db.pool.query(`CREATE FUNCTION reject_value() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN RAISE EXCEPTION 'value rejected' USING ERRCODE = '22023'; END $$`);
+  await db.pool.query(`CREATE TRIGGER reject_value BEFORE INSERT ON chat_messages FOR EACH ROW WHEN (NEW.body = 'poison') EXECUTE FUNCTION reject_value()`);
+  try {
+    const raw = await sessionEndMail(sessionEndValues({ LSID: '22B2C3D4E5F60718293A4B5C6D7E8F90', SESSION_CHAT: '10:00 Ana: poison' }), { messageId: '<poison@support.example.com>' });
+    const first = await ingest(raw);
+    assert.equal(first.status, 'invalid');
+    const row = await one<{ status: string; detail: string; kept: boolean; events: number }>(
+      `SELECT status, detail, raw IS NOT NULL AS kept, (SELECT count(*)::int FROM events WHERE mail_id = $1) AS events FROM messages WHERE id = $1`,
+      [first.id],
+    );
+    assert.equal(row.status, 'invalid');
+    assert.match(row.detail, /cannot hold this mail as it is: value rejected \(SQLSTATE 22023\)/);
+    assert.equal(row.kept, true);
+    assert.equal(row.events, 0);
+    const second = await ingest(raw);
+    assert.equal(second.status, 'duplicate');
+  } finally {
+    await db.pool.query('DROP TRIGGER reject_value ON chat_messages; DROP FUNCTION reject_value()');
+  }
+});

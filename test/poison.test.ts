@@ -158,3 +158,20 @@ test('metrics count temporary failures', async () => {
   assert.match(text, /unmacro_temporary_failures_total/);
   assert.match(text, /unmacro_database_up 1/);
 });
+
+test('HTTP: content the database rejects for any reason is stored with its name and the reason, 200', async () => {
+  // The class, not the case: a data exception no check foresaw (a trigger raising SQLSTATE 22023).
+  await db.pool.query(`CREATE FUNCTION reject_http() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN RAISE EXCEPTION 'value rejected' USING ERRCODE = '22023'; END $$`);
+  await db.pool.query(`CREATE TRIGGER reject_http BEFORE INSERT ON http_events FOR EACH ROW WHEN (NEW.name = 'poison') EXECUTE FUNCTION reject_http()`);
+  try {
+    const body = new URLSearchParams({ event: 'support_conference_member_added', lsid: 'd0000000000000000000000000000001', name: 'poison' }).toString();
+    assert.equal((await post(body)).status, 200);
+    assert.equal((await post(body)).status, 200);
+    const found = await rows(`SELECT e.detail FROM events e WHERE e.event = 'support_conference_member_added' AND e.detail LIKE '%value rejected%'`);
+    assert.equal(found.length, 1);
+    assert.match(String(found[0]?.detail), /cannot hold this event as posted: value rejected \(SQLSTATE 22023\)/);
+  } finally {
+    await db.pool.query('DROP TRIGGER reject_http ON http_events; DROP FUNCTION reject_http()');
+  }
+});
