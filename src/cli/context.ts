@@ -3,7 +3,7 @@ import { loadConfig, settingsOf, type Config, type SettingGroup } from '../confi
 import { connectionProblem } from '../db/failure.js';
 import { assertSchemaCurrent, migrate, schemaVersion } from '../db/migrate.js';
 import { openDatabase, type Database } from '../db/pool.js';
-import { UnmacroError, UserError } from '../errors.js';
+import { StorageUnavailableError, UnmacroError, UserError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 
 /** What the CLI reads and writes; tests pass their own. */
@@ -79,6 +79,11 @@ function databaseSetting(config: Config): string {
  * Other errors pass through unchanged, unless `opening` (then any failure is about the setting).
  */
 export function asUserError(err: unknown, config: Config, opening = true): unknown {
+  if (err instanceof StorageUnavailableError) {
+    // The database went away mid-command (an import, a reprocess): what was committed stays.
+    const why = connectionProblem(err.cause) ?? (err.cause as Error | undefined)?.message?.split('\n')[0] ?? 'storage is unavailable';
+    return new UserError('DATABASE_UNAVAILABLE', `${databaseSetting(config)}: ${why}`, { cause: err });
+  }
   if (err instanceof UnmacroError) return err;
   const problem = connectionProblem(err);
   if (problem) return new UserError('DATABASE_UNAVAILABLE', `${databaseSetting(config)}: ${problem}`, { cause: err });
