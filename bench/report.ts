@@ -46,15 +46,15 @@ const FILL = [
      FROM (SELECT g, timestamptz '2025-01-01' + g * (interval '365 days' / $3::int) AS t FROM generate_series($1::bigint, $2::bigint) g) s`,
   `INSERT INTO session_end (event_id, lsid, lseq, external_key, customer_name, customer_computer_name, primary_rep_private_display_name,
                             primary_rep_public_display_name, primary_rep_user_name, start_time, end_time, start_time_text, end_time_text,
-                            session_chat, received_at, mail_id, template_name, template_version)
+                            session_chat, received_at, mail_id, template_name, template_version, chat_lines, chat_lines_by_representative)
    SELECT g, md5(g::text), g, 'INC' || g, 'Customer ' || g, 'PC-' || g, 'Rep ' || (g % ${REPS}) || ' [L2]', 'Rep' || (g % ${REPS}),
           'rep' || (g % ${REPS}), t - make_interval(mins => 10 + (g % 50)::int), t, to_char(t - interval '40 minutes', 'YYYY-MM-DD HH24:MI:SS'),
-          to_char(t, 'YYYY-MM-DD HH24:MI:SS'), 'chat', t, g, 'session-end', 1
+          to_char(t, 'YYYY-MM-DD HH24:MI:SS'), 'chat', t, g, 'session-end', 1, ${CHAT_LINES} - (g % 3)::int, ${CHAT_LINES / 2}
      FROM (SELECT g, timestamptz '2025-01-01' + g * (interval '365 days' / $3::int) AS t FROM generate_series($1::bigint, $2::bigint) g) s`,
   `INSERT INTO chat_messages (event_id, seq, sent_at_text, speaker, body)
    SELECT g, n, '15:' || lpad(n::text, 2, '0'), CASE WHEN n % 2 = 1 THEN 'Rep' || (g % ${REPS}) ELSE 'Customer ' || g END,
           'Message ' || n || ' of the session, please try again.'
-     FROM generate_series($1::bigint, $2::bigint) g, generate_series(1, ${CHAT_LINES}) n`,
+     FROM generate_series($1::bigint, $2::bigint) g, generate_series(1, ${CHAT_LINES} - (g % 3)::int) n`,
   `INSERT INTO events (id, source, event, lsid, lseq, received_at, occurred_at, mail_id, template_name, template_version, values, dedup_key)
    OVERRIDING SYSTEM VALUE
    SELECT g + $3::bigint, 'email', 'support_conference_customer_exit_survey_completed', md5(g::text), g, t, t, g + $3::bigint, 'customer-exit-survey', 1,

@@ -60,6 +60,7 @@ export function eventRows(match: MatchFound): EventRows & { readonly refused: st
     }
     if (table === 'session_end') {
       Object.assign(columns, { start_time: startTime, end_time: endTime, start_time_text: values.start_time ?? null, end_time_text: values.end_time ?? null });
+      Object.assign(columns, chatCounts(match, values));
     }
     typedRow = { table, columns };
   }
@@ -95,4 +96,14 @@ export function eventRows(match: MatchFound): EventRows & { readonly refused: st
       ...(typed.system_information?.recognised ? typed.system_information.pairs : []).map((p, i) => ({ section: 'system_information' as const, seq: i + 1, ...p })),
     ].map((l) => ({ section: l.section, seq: l.seq, label: text(l.label), value: l.value === '' ? null : text(l.value) })),
   };
+}
+
+/** Chat-line counts for `session_end` (NULL when the chat's layout was not recognised, 0 without a chat). */
+function chatCounts(match: MatchFound, values: Record<string, string | null>): { chat_lines: string | null; chat_lines_by_representative: string | null } {
+  const chat = match.typed.session_chat;
+  if (!values.session_chat) return { chat_lines: '0', chat_lines_by_representative: '0' };
+  if (!chat?.recognised) return { chat_lines: null, chat_lines_by_representative: null };
+  const representative = values.primary_rep_public_display_name ?? null;
+  const byRepresentative = chat.lines.filter((l) => l.speaker !== null && text(l.speaker) === representative).length;
+  return { chat_lines: String(chat.lines.length), chat_lines_by_representative: String(byRepresentative) };
 }
