@@ -31,7 +31,7 @@ export interface Analysis {
   readonly parsed: ParsedMail | undefined;
   readonly outcome: MessageOutcome;
   readonly event: EventRows | undefined;
-  /** Store the envelope and raw bytes only (the database refused the decoded headers). */
+  /** Store the raw bytes without envelope or subject (the database refused the mail as decoded); the Message-ID and content hash while `parsed` is kept. */
   readonly bare?: boolean;
 }
 
