@@ -144,7 +144,7 @@ async function main() {
       process.stderr.write(`${line}\n`);
     }
     const { rows: size } = await pool.query(`SELECT pg_size_pretty(pg_database_size(current_database())) AS size, version() AS version`);
-    console.log(`\n${SESSIONS} session-end events (${CHAT_LINES} chat lines and a 3-answer customer survey each), ` +
+    console.log(`\n${SESSIONS} session-end events (${CHAT_LINES - 2}-${CHAT_LINES} chat lines and a 3-answer customer survey each), ` +
       `${size[0].size}, filled in ${fillSeconds.toFixed(0)} s; ${String(size[0].version).split(' on ')[0]}.\n`);
     console.log(lines.join('\n'));
   } finally {
