@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
+import { waitForDatabase } from './db/wait.js';
 import type { Database } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { checkTokenPolicy } from './ui/security.js';
@@ -28,6 +29,7 @@ export async function runPrimary(deps: { config: Config; logger: Logger; db: Dat
   const log = logger.child({ component: 'cluster' });
   // As startDaemon: refuse an open console without a token here, or every worker would fail and be restarted.
   if (config.httpPort !== undefined) checkTokenPolicy(config.httpHost, config.uiToken);
+  await waitForDatabase(db, logger, { setting: config.databaseUrl ? 'DATABASE_URL' : `--data-dir ${config.dataDir}`, stopped: deps.stopped });
   await migrate(db.pool, db.schema, logger);
   const aggregator = new AggregatorRegistry();
   let stopping = false;

@@ -1,16 +1,18 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { clusterMetrics } from './cluster.js';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import type { Database } from './db/pool.js';
 import { pruneRawMail } from './db/retention.js';
+import { waitForDatabase } from './db/wait.js';
 import { createHttpReceiver, type HttpReceiver } from './http/server.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { loadCatalog } from './pipeline/catalog.js';
 import { ingestMail } from './pipeline/ingest.js';
 import { createSmtpReceiver } from './smtp/server.js';
-import { createConsole } from './ui/console.js';
+import { createConsole, type Console } from './ui/console.js';
 import { checkTokenPolicy } from './ui/security.js';
 
 /** How often the daemon applies the retention setting. */
@@ -26,27 +28,57 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Migrates the database, loads the templates, then receives mail (SMTP) and events (HTTP). */
-export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean }): Promise<Daemon> {
+/**
+ * Answers /healthz (503 until ready), waits for the database, migrates it, loads the templates,
+ * then receives mail (SMTP) and events (HTTP). Throws StoppedWhileWaiting when `stopped` resolves
+ * before the database could be reached.
+ */
+export async function startDaemon(deps: { config: Config; logger: Logger; db: Database; inCluster?: boolean; stopped?: Promise<unknown> }): Promise<Daemon> {
   const { config, logger, db } = deps;
   // The console refuses to be reachable from other machines without a token: before anything changes.
   if (config.httpPort !== undefined) checkTokenPolicy(config.httpHost, config.uiToken);
-  await migrate(db.pool, db.schema, logger);
-  const catalog = await loadCatalog(db, logger);
   const metrics = createMetrics(db);
-  const ui = config.httpPort === undefined ? undefined : createConsole({ config, logger, db, catalog });
+  let ready = false;
+  // The console needs the templates, which load once the database answers: until then /ui is 503.
+  let ui: Console | undefined;
+  const uiHandler = {
+    handle: async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      if (ui) return ui.handle(req, res);
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+      res.end('the console is waiting for the database\n');
+    },
+  };
+  const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
+  const http: HttpReceiver | undefined =
+    config.httpPort === undefined
+      ? undefined
+      : createHttpReceiver({ config, logger, db, metrics, ready: () => ready, ui: uiHandler, ...(metricsText ? { metricsText } : {}) });
+  let catalog: Awaited<ReturnType<typeof loadCatalog>>;
+  let httpAddress: AddressInfo | undefined;
+  try {
+    httpAddress = await http?.start();
+    const setting = config.databaseUrl ? 'DATABASE_URL' : `--data-dir ${config.dataDir}`;
+    await waitForDatabase(db, logger, { setting, ...(deps.stopped ? { stopped: deps.stopped } : {}) });
+    await migrate(db.pool, db.schema, logger);
+    catalog = await loadCatalog(db, logger);
+  } catch (err) {
+    await http?.stop();
+    throw err;
+  }
+  if (http) ui = createConsole({ config, logger, db, catalog });
   const smtp = createSmtpReceiver({
     config,
     logger,
     sink: async (mail) => {
-      const result = await ingestMail({ db, templates: catalog.current() }, mail);
+      // Only an unavailable database throws (content the database rejects is stored as invalid): 451.
+      const result = await ingestMail({ db, templates: catalog.current() }, mail).catch((err: unknown) => {
+        metrics.temporaryFailure('smtp');
+        throw err;
+      });
       metrics.mail(result);
       return result;
     },
   });
-  const metricsText = deps.inCluster ? clusterMetrics(metrics.registry) : undefined;
-  const http: HttpReceiver | undefined =
-    config.httpPort === undefined ? undefined : createHttpReceiver({ config, logger, db, metrics, ...(metricsText ? { metricsText } : {}), ...(ui ? { ui } : {}) });
   let retention: NodeJS.Timeout | undefined;
   const stop = async () => {
     logger.info('stopping: no new mail or events, waiting for those in flight');
@@ -57,7 +89,7 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
   try {
     catalog.start();
     const smtpAddress = await smtp.start();
-    const httpAddress = await http?.start();
+    ready = true;
     retention = config.retentionDays > 0 ? startRetention(config.retentionDays, db, logger) : undefined;
     let stopping: Promise<void> | undefined;
     return { smtp: smtpAddress, http: httpAddress, metrics, stop: () => (stopping ??= stop()) };

@@ -1,5 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from './db/pool.js';
+import { unmatchedBacklog } from './db/messages.js';
+
+/** How long a scrape waits for the backlog count before it reports the last one it had. */
+const BACKLOG_TIMEOUT_MS = 1_000;
 
 /** Latency buckets in seconds: sub-millisecond extraction up to multi-second commits. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -11,6 +15,8 @@ export interface Metrics {
   mail(result: { status: string; template?: string; event?: string; analyseMs: number; storeMs: number }): void;
   /** Records one HTTP event. */
   httpEvent(event: string, duplicate: boolean): void;
+  /** Records one temporary failure answered to a sender (SMTP 451, HTTP 503). */
+  temporaryFailure(channel: 'smtp' | 'http'): void;
 }
 
 export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
@@ -23,15 +29,38 @@ export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
   const http = new Counter({ name: 'unmacro_http_events_total', help: 'HTTP events received, by event and whether they were duplicates', labelNames: ['event', 'duplicate'], registers: [registry] });
   // Gauges say 'max' so that a cluster's workers, each of which can read them, are not summed.
   const last = new Gauge({ name: 'unmacro_last_event_timestamp_seconds', help: 'Unix time of the last event, by event name: alert on silence', labelNames: ['event'], registers: [registry], aggregator: 'max' });
+  // /metrics answers during a database outage: one bounded probe per scrape; the backlog keeps its
+  // last value and unmacro_database_up says 0.
+  let probe: Promise<number | undefined> | undefined;
+  const probeOnce = () =>
+    (probe ??= Promise.race([
+      unmatchedBacklog(db.pool, db.schema).catch(() => undefined),
+      new Promise<undefined>((resolve) => setTimeout(resolve, BACKLOG_TIMEOUT_MS, undefined).unref()),
+    ]).finally(() => setTimeout(() => (probe = undefined), 0)));
   new Gauge({
     name: 'unmacro_unmatched_backlog',
     help: 'Stored mail waiting for a template (unmatched or ambiguous)',
     registers: [registry],
     aggregator: 'max',
     async collect() {
-      const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${db.schema}.messages WHERE status IN ('unmatched', 'ambiguous')`);
-      this.set(Number(rows[0]?.n ?? 0));
+      const count = await probeOnce();
+      if (count !== undefined) this.set(count);
     },
+  });
+  new Gauge({
+    name: 'unmacro_database_up',
+    help: 'Whether the database answered the metrics scrape (1) or not (0)',
+    registers: [registry],
+    aggregator: 'min',
+    async collect() {
+      this.set((await probeOnce()) === undefined ? 0 : 1);
+    },
+  });
+  const failures = new Counter({
+    name: 'unmacro_temporary_failures_total',
+    help: 'Temporary failures answered to senders (SMTP 451, HTTP 503): storage unavailable',
+    labelNames: ['channel'],
+    registers: [registry],
   });
   return {
     registry,
@@ -41,6 +70,9 @@ export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
       if (r.event) last.set({ event: r.event }, Date.now() / 1000);
       extraction.observe(r.analyseMs / 1000);
       commit.observe(r.storeMs / 1000);
+    },
+    temporaryFailure(channel) {
+      failures.inc({ channel });
     },
     httpEvent(event, duplicate) {
       http.inc({ event, duplicate: String(duplicate) });

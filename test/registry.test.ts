@@ -61,7 +61,9 @@ test('disable and enable change what the catalog matches with, and are counted a
 });
 
 test('retention removes old raw bytes of extracted mail only, and keeps every row', async () => {
-  const insert = `INSERT INTO messages (received_at, size_bytes, status, raw) VALUES (now() - $1::interval, 3, $2, '\\x616263')`;
+  // Used to break: retention counted from received_at, which an import takes from the Date header,
+  // so an imported archive lost its raw bytes within the hour. It counts from storage now.
+  const insert = `INSERT INTO messages (received_at, stored_at, size_bytes, status, raw) VALUES (now() - interval '400 days', now() - $1::interval, 3, $2, '\\x616263')`;
   await db.pool.query(insert, ['40 days', 'extracted']);
   await db.pool.query(insert, ['40 days', 'unmatched']);
   await db.pool.query(insert, ['1 day', 'extracted']);

@@ -79,6 +79,13 @@ test('while the database is unreachable mail gets 451 4.3.0 and HTTP events 503,
     const event = await fetch(`${http}/events`, { method: 'POST', body: new URLSearchParams({ event: 'support_conference_begin', lsid: 'ab' }) });
     assert.equal(event.status, 503, 'the appliance is told to retry');
     assert.equal((await fetch(`${http}/healthz`)).status, 503);
+    // Used to break: the backlog gauge queried the database, and /metrics failed during the outage.
+    const metrics = await fetch(`${http}/metrics`);
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /unmacro_database_up 0/);
+    assert.match(text, /unmacro_temporary_failures_total\{channel="smtp"\} 1/);
+    assert.match(text, /unmacro_temporary_failures_total\{channel="http"\} 1/);
   } finally {
     proxy.restore();
   }

@@ -14,7 +14,7 @@ export function registerDb(program: Command, io: CliIo): void {
       await withDatabase(config, io, async (database, logger) => {
         const { applied, current } = await migrate(database.pool, database.schema, logger);
         io.stdout.write(applied.length ? `applied ${applied.length} migration(s); now at version ${current}\n` : `up to date at version ${current}\n`);
-      }, { migrate: false });
+      }, { schema: 'none', create: true });
     });
 
   withSettings(db.command('prune'), 'database', 'retention', 'log')

@@ -17,6 +17,6 @@ export function registerQuery(program: Command, io: CliIo): void {
           throw new UserError('QUERY_FAILED', `query failed: ${(err as Error).message}`, { cause: err });
         });
         io.stdout.write(formatRows({ ...result, kinds: kindsOfTypes(result.types) }, opts.format, { width: outputWidth(io.stdout, io.env) }));
-      }, { migrate: false });
+      });
     });
 }

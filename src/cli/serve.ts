@@ -3,6 +3,7 @@ import { isWorker, runPrimary } from '../cluster.js';
 import { loadConfig, type Config } from '../config.js';
 import { startDaemon } from '../daemon.js';
 import { openDatabase } from '../db/pool.js';
+import { StoppedWhileWaiting } from '../db/wait.js';
 import { createLogger, type Logger } from '../logger.js';
 import { asUserError, EXIT_OK, EXIT_USER_ERROR, withSettings, type CliIo, type SetExitCode } from './context.js';
 
@@ -25,7 +26,9 @@ export function registerServe(program: Command, io: CliIo, setExitCode: SetExitC
         try {
           logger.info({ database: db.kind, location: db.location }, 'database open');
           if (config.workers > 1 && !isWorker()) {
-            await runPrimary({ config, logger, db, stopped: stopped.signal });
+            await runPrimary({ config, logger, db, stopped: stopped.signal }).catch((err: unknown) => {
+              if (!(err instanceof StoppedWhileWaiting)) throw err;
+            });
           } else {
             await serveHere(config, logger, db, stopped.signal);
           }
@@ -41,7 +44,11 @@ export function registerServe(program: Command, io: CliIo, setExitCode: SetExitC
 }
 
 async function serveHere(config: Config, logger: Logger, db: Awaited<ReturnType<typeof openDatabase>>, stopped: Promise<string>): Promise<void> {
-  const daemon = await startDaemon({ config, logger, db, inCluster: isWorker() });
+  const daemon = await startDaemon({ config, logger, db, inCluster: isWorker(), stopped }).catch((err: unknown) => {
+    if (err instanceof StoppedWhileWaiting) return undefined; // a signal while the database was still away
+    throw err;
+  });
+  if (!daemon) return;
   logger.info({ signal: await stopped }, 'signal received');
   await daemon.stop();
 }

@@ -61,7 +61,7 @@ async function readAll(config: Config, io: CliIo): Promise<Status> {
       }
       return { database, schema: { version: content.schemaVersion, expected }, daemon, templates, content };
     },
-    { migrate: false },
+    { schema: 'none' },
   );
 }
 

@@ -36,7 +36,7 @@ export function registerTemplate(program: Command, io: CliIo, setExitCode: SetEx
             setExitCode(EXIT_USER_ERROR);
           }
         }
-      });
+      }, { schema: 'migrate-new', create: true });
     });
 
   withSettings(template.command('list'), 'database', 'log')

@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -34,6 +33,8 @@ export interface EmbeddedOptions {
   readonly exclusive: boolean;
   readonly poolSize: number;
   readonly logger: Logger;
+  /** Create the database when the directory has none (serve, db migrate, template add); else refuse. */
+  readonly create?: boolean;
 }
 
 /**
@@ -43,8 +44,14 @@ export interface EmbeddedOptions {
  */
 export async function openEmbedded(dataDir: string, options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { exclusive, logger } = options;
-  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const socketPath = path.join(dataDir, SOCKET_NAME);
+  if (options.create === false && !existsSync(path.join(dataDir, PGDATA_NAME, 'PG_VERSION')) && !(await socketAnswers(socketPath))) {
+    throw new UserError(
+      'NO_DATABASE',
+      `there is no unmacro database in ${dataDir}: point at one with --data-dir DIR (UNMACRO_DATA_DIR) or --database-url URL (DATABASE_URL)`,
+    );
+  }
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const deadline = Date.now() + WAIT_FOR_OWNER_MS;
   for (;;) {
     if (await socketAnswers(socketPath)) {
@@ -79,27 +86,50 @@ async function serve(dataDir: string, socketPath: string, lock: net.Server, opti
   const pgdata = path.join(dataDir, PGDATA_NAME);
   await initialise(pgdata, logger);
   const started = Date.now();
-  const db = await PGlite.create(pgdata);
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: options.poolSize + EXTRA_CONNECTIONS });
-  try {
-    await server.start();
-    await fs.chmod(socketPath, 0o600); // PGlite accepts any password: the file mode is the access control
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
+  const worker = await startServerThread(pgdata, socketPath, options.poolSize + EXTRA_CONNECTIONS);
   logger.info({ dataDir, ms: Date.now() - started }, 'embedded database open');
+  worker.on('error', (err) => logger.error({ err }, 'the embedded database thread failed'));
   let closing: Promise<void> | undefined;
   return {
     socketDir: dataDir,
     owned: true,
     close: () =>
       (closing ??= (async () => {
-        await server.stop();
-        await db.close();
+        const closed = new Promise<void>((resolve) => {
+          worker.on('message', (m: { type?: string }) => m?.type === 'closed' && resolve());
+          worker.once('exit', () => resolve());
+        });
+        worker.postMessage({ type: 'close' });
+        await closed;
+        await worker.terminate();
         lock.close();
       })()),
   };
+}
+
+/**
+ * Runs PGlite and its socket server in a worker thread (see embedded-server.ts) and resolves once
+ * the socket accepts connections.
+ */
+function startServerThread(pgdata: string, socketPath: string, maxConnections: number): Promise<Worker> {
+  const self = fileURLToPath(import.meta.url);
+  const script = path.join(path.dirname(self), `embedded-server${path.extname(self)}`);
+  const url = JSON.stringify(pathToFileURL(script).href);
+  // From source (tests, tsx) the worker registers tsx itself: a loader given by --import does not reach workers.
+  const code = script.endsWith('.ts') ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}); })` : `import(${url})`;
+  const worker = new Worker(code, { eval: true, workerData: { pgdata, socketPath, maxConnections }, execArgv: [] });
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`the embedded database thread exited (${code}) before it was ready`));
+    worker.once('error', reject);
+    worker.once('exit', onExit);
+    worker.once('message', (m: { type?: string; message?: string }) => {
+      worker.off('error', reject);
+      worker.off('exit', onExit);
+      if (m?.type === 'ready') return resolve(worker);
+      void worker.terminate();
+      reject(new Error(`the embedded database could not be opened: ${m?.message ?? 'unknown reason'}`));
+    });
+  });
 }
 
 /** Creates the PGlite data directory in a child process, then moves it into place whole. */

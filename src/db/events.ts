@@ -1,7 +1,35 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { EventRows } from '../pipeline/event.js';
-import { messageInsert, parameters, type NewMessage, type Param } from './messages.js';
+import { messageInsert, parameters, text, type NewMessage, type Param } from './messages.js';
+
+/** The typed relations written at ingest, one per email event. */
+export type TypedTable = 'session_end' | 'customer_exit_survey' | 'rep_exit_survey';
+
+/** An event row and its parsed children, ready to insert; every value already fits its column. */
+export interface EventRows {
+  readonly event: string;
+  readonly lsid: string | null;
+  /** bigint as text. */
+  readonly lseq: string | null;
+  readonly externalKey: string | null;
+  /** timestamptz input text (see `timestamptzText`), or null. */
+  readonly occurredAt: string | null;
+  readonly ambiguous: boolean;
+  /** Column name → normalised value (NULL for empty or unrendered) of every macro of the template. */
+  readonly values: Record<string, string | null>;
+  /** Parsed instants of the rendered times, as ISO 8601 (kept in `events.typed`). */
+  readonly typed: { start_time: string | null; end_time: string | null };
+  /** The row of the event's typed relation, column → value, without the columns the insert adds (ids, received_at, template). */
+  readonly typedRow: { readonly table: TypedTable; readonly columns: Readonly<Record<string, string | boolean | null>> } | null;
+  /** Values left out of their typed columns, and why; null when everything fit. */
+  readonly detail: string | null;
+  /** Identifies an identical event from another mail; null when there is no LSID to tie it to a session. */
+  readonly dedupKey: Buffer | null;
+  readonly chat: readonly { seq: number; sentAtText: string | null; speaker: string | null; body: string }[];
+  readonly surveyAnswers: readonly { survey: 'customer' | 'representative'; seq: number; question: string; answer: string | null }[];
+  readonly recordings: readonly { kind: 'screen_sharing' | 'command_shell'; seq: number; url: string }[];
+  readonly labels: readonly { section: 'session_summary' | 'system_information'; seq: number; label: string; value: string | null }[];
+}
 
 /** Where an email event came from. */
 export interface EventOrigin {
@@ -32,13 +60,14 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
   return `
   event AS (
     INSERT INTO ${schema}.events (source, event, lsid, lseq, external_key, occurred_at, received_at, mail_id,
-                                  template_name, template_version, ambiguous, values, typed, dedup_key)
-    SELECT 'email', ${$(e.event)}, ${$(e.lsid)}, ${$(e.lseq)}, ${$(e.externalKey)}, coalesce(${$(e.occurredAt)}::timestamptz, ${$(origin.receivedAt)}::timestamptz),
-           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${key}::bytea
+                                  template_name, template_version, ambiguous, values, typed, dedup_key, detail)
+    SELECT 'email', ${$(e.event)}, ${$(e.lsid)}, ${$(e.lseq)}::bigint, ${$(e.externalKey)}, coalesce(${$(e.occurredAt)}::timestamptz, ${$(origin.receivedAt)}::timestamptz),
+           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${key}::bytea,
+           ${$(e.detail)}
       FROM mail
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id
-  ), chat AS (
+  ),${typedCte(schema, e, origin, $)} chat AS (
     INSERT INTO ${schema}.chat_messages (event_id, seq, sent_at_text, speaker, body)
     SELECT event.id, u.* FROM event, unnest(${$(chat.map((c) => c.seq))}::int[], ${$(chat.map((c) => c.sentAtText))}::text[],
                                            ${$(chat.map((c) => c.speaker))}::text[], ${$(chat.map((c) => c.body))}::text[]) u
@@ -55,6 +84,24 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
     SELECT event.id, u.* FROM event, unnest(${$(labels.map((l) => l.section))}::text[], ${$(labels.map((l) => l.seq))}::int[],
                                            ${$(labels.map((l) => l.label))}::text[], ${$(labels.map((l) => l.value))}::text[]) u
   )`;
+}
+
+/**
+ * The CTE that writes the event's row of its typed relation (same transaction as the event, so
+ * reprocessing replaces both together). The values arrive as one jsonb object already fitted to
+ * the columns; `jsonb_populate_record` casts each to its column's type.
+ */
+function typedCte(schema: string, e: EventRows, origin: EventOrigin, $: Param): string {
+  if (!e.typedRow) return '';
+  const table = `${schema}.${e.typedRow.table}`;
+  return `
+  typed AS (
+    INSERT INTO ${table}
+    SELECT (jsonb_populate_record(NULL::${table}, ${$(e.typedRow.columns)}::jsonb || jsonb_build_object(
+             'event_id', event.id, 'mail_id', mail.id, 'received_at', ${$(origin.receivedAt)}::timestamptz,
+             'template_name', ${$(origin.templateName)}::text, 'template_version', ${$(origin.templateVersion)}::int))).*
+      FROM event, mail
+  ),`;
 }
 
 /**
@@ -78,7 +125,7 @@ export async function insertMatchedMail(
   const sql = `WITH slot AS (SELECT nextval(pg_get_serial_sequence('${schema}.messages', 'id')) AS id),
   known AS (
     SELECT id FROM ${schema}.messages
-     WHERE message_id = ${$(message.messageId)} AND content_hash = ${$(message.contentHash)}::bytea AND status <> 'duplicate' LIMIT 1
+     WHERE md5(message_id) = md5(${$(text(message.messageId))}::text) AND message_id = ${$(text(message.messageId))} AND content_hash = ${$(message.contentHash)}::bytea AND status <> 'duplicate' LIMIT 1
   ),
   mail AS (SELECT id FROM slot WHERE NOT EXISTS (SELECT 1 FROM known)),
   prior AS (SELECT mail_id FROM ${schema}.events WHERE dedup_key = ${key}::bytea),${eventCtes(schema, event, origin, $, key)},
@@ -91,7 +138,8 @@ export async function insertMatchedMail(
     duplicateOf: `CASE WHEN EXISTS (SELECT 1 FROM event) THEN NULL ELSE (SELECT mail_id FROM prior) END`,
   })})
   SELECT (SELECT id FROM message) AS "messageId", (SELECT status FROM message) AS status, (SELECT id FROM known) AS known`;
-  const query = prepared ? { name: `unmacro-store-${schema}`, text: sql, values } : { text: sql, values };
+  // One name per typed relation: the statement's text differs with it.
+  const query = prepared ? { name: `unmacro-store-${schema}-${event.typedRow?.table ?? 'none'}`, text: sql, values } : { text: sql, values };
   const { rows } = await db.query<{ messageId: string | null; status: string | null; known: string | null }>(query);
   return { messageId: rows[0]?.messageId ?? undefined, status: rows[0]?.status ?? undefined, known: rows[0]?.known ?? undefined };
 }

@@ -59,7 +59,7 @@ export function messageInsert(schema: string, m: NewMessage, $: Param, o: Messag
           ${$(m.contentHash)}::bytea, ${$(m.attachments)}::int, ${o.status ?? `${$(m.status)}`}, ${o.detail ?? `${$(text(m.detail))}`},
           ${$(m.templateName)}, ${$(m.templateVersion)}::int, ${$(m.alternatives)}::int, ${o.duplicateOf ?? `${$(m.duplicateOf ?? null)}::bigint`}, now()
    ${o.from ?? ''}
-   ON CONFLICT (message_id, content_hash) WHERE status <> 'duplicate' DO NOTHING
+   ON CONFLICT (md5(message_id), content_hash) WHERE status <> 'duplicate' DO NOTHING
    RETURNING id, status`;
 }
 
@@ -76,7 +76,7 @@ export async function insertMessage(db: Db, schema: string, m: NewMessage): Prom
 /** The stored (non-duplicate) delivery with this Message-ID and content. */
 export async function findDelivery(db: Db, schema: string, messageId: string, contentHash: Buffer): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM ${schema}.messages WHERE message_id = $1 AND content_hash = $2 AND status <> 'duplicate'`,
+    `SELECT id FROM ${schema}.messages WHERE md5(message_id) = md5($1) AND message_id = $1 AND content_hash = $2 AND status <> 'duplicate'`,
     [text(messageId), contentHash],
   );
   return rows[0]?.id;
@@ -92,9 +92,12 @@ export async function updateOutcome(db: Db, schema: string, id: string, o: Messa
   );
 }
 
-/** PostgreSQL text cannot hold NUL; a header that carries one must not make the mail unstorable. */
+/**
+ * Text PostgreSQL can hold: NUL and lone UTF-16 surrogates (a JSON `"\ud800"`) become U+FFFD.
+ * Text and jsonb reject both, and no retry would cure it.
+ */
 export function text<T extends string | null>(value: T): T {
-  return (value === null ? value : value.replace(/\0/g, '\uFFFD')) as T;
+  return (value === null ? value : value.replace(/\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')) as T;
 }
 
 /** Filters of `unmacro messages`. */
@@ -137,4 +140,39 @@ export async function getMessage(db: Db, schema: string, id: string) {
         event_id: string | null; event: string | null; values: Record<string, string | null> | null;
       }
     | undefined;
+}
+
+/** Stored mail waiting for a template (unmatched or ambiguous). */
+export async function unmatchedBacklog(db: Db, schema: string): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.messages WHERE status IN ('unmatched', 'ambiguous')`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** A stored mail with its event's values, as reprocessing reads it. */
+export interface StoredMail {
+  id: string;
+  raw: Buffer | null;
+  rcpt_to: string[];
+  received_at: Date;
+  status: MessageStatus;
+  template_name: string | null;
+  template_version: number | null;
+  values: Record<string, string | null> | null;
+}
+
+/** The next `limit` stored mails after id `after`, with the given statuses and received in [since, until). */
+export async function storedMailBatch(
+  db: Db,
+  schema: string,
+  f: { statuses: readonly MessageStatus[]; after: string; since: Date | undefined; until: Date | undefined; limit: number },
+): Promise<StoredMail[]> {
+  const { rows } = await db.query<StoredMail>(
+    `SELECT m.id, m.raw, m.rcpt_to, m.received_at, m.status, m.template_name, m.template_version, e.values
+       FROM ${schema}.messages m LEFT JOIN ${schema}.events e ON e.mail_id = m.id
+      WHERE m.status = ANY($1) AND m.id > $2
+        AND ($3::timestamptz IS NULL OR m.received_at >= $3) AND ($4::timestamptz IS NULL OR m.received_at < $4)
+      ORDER BY m.id LIMIT $5`,
+    [f.statuses, f.after, f.since ?? null, f.until ?? null, f.limit],
+  );
+  return rows;
 }

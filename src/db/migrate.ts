@@ -90,3 +90,31 @@ async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): 
     throw err;
   }
 }
+
+/** The schema version a database has, and the newest this unmacro knows (0 when there is none). */
+export async function schemaVersion(pool: pg.Pool, schema: string, dir?: string): Promise<{ current: number; known: number }> {
+  const known = (await loadMigrations(dir)).at(-1)?.version ?? 0;
+  const { rows } = await pool.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [`${schema}.unmacro_migrations`]);
+  if (!rows[0]?.exists) return { current: 0, known };
+  const { rows: max } = await pool.query<{ max: number | null }>(`SELECT max(version) AS max FROM ${schema}.unmacro_migrations`);
+  return { current: max[0]?.max ?? 0, known };
+}
+
+/**
+ * Refuses (one line, saying which command fixes it) a database whose schema is behind or ahead
+ * of this unmacro: only `serve` and `db migrate` change a schema.
+ */
+export async function assertSchemaCurrent(pool: pg.Pool, schema: string, dir?: string): Promise<void> {
+  const { current, known } = await schemaVersion(pool, schema, dir);
+  if (current < known) {
+    throw new UserError(
+      'SCHEMA_BEHIND',
+      current === 0
+        ? 'the database has no unmacro tables yet: run `unmacro db migrate` (or start `unmacro serve`)'
+        : `the database schema is at version ${current}, this unmacro needs ${known}: run \`unmacro db migrate\``,
+    );
+  }
+  if (current > known) {
+    throw new UserError('SCHEMA_AHEAD', `this unmacro is older than the database (schema version ${current}, this unmacro knows up to ${known}): upgrade unmacro`);
+  }
+}

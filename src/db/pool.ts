@@ -27,6 +27,8 @@ export interface Database {
 export interface OpenOptions {
   /** For the daemon: refuse when another process already serves the embedded data directory. */
   readonly exclusive?: boolean;
+  /** Create a missing embedded database (default true); false refuses with a message naming --data-dir. */
+  readonly create?: boolean;
 }
 
 /** Opens the database the configuration names: `databaseUrl`, else the embedded one in `dataDir`. */
@@ -50,6 +52,7 @@ export async function openDatabase(
   }
   const embedded = await openEmbedded(config.dataDir, {
     exclusive: options.exclusive ?? false,
+    create: options.create ?? true,
     // Every worker of `serve --workers N` has a pool of its own on this socket, as has the primary.
     poolSize: config.dbPoolSize * ((config.workers ?? 1) + 1),
     logger,

@@ -1,11 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
-import { insertHttpEvent, type HttpVariables } from '../db/http-events.js';
+import type { HttpVariables } from '../db/http-events.js';
 import type { Database } from '../db/pool.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { ingestHttpEvent } from '../pipeline/http-event.js';
 import { allowList } from '../net-policy.js';
 
 /** How long /healthz waits for the database before it answers 503. */
@@ -39,6 +40,8 @@ export function createHttpReceiver(deps: {
   logger: Logger;
   db: Pick<Database, 'pool' | 'schema'>;
   metrics: Metrics;
+  /** False while the daemon starts (waiting for its database, migrating): /healthz answers 503. */
+  ready?: () => boolean;
   /** In a cluster worker: the whole cluster's metrics, instead of this process's. */
   metricsText?: () => Promise<string>;
   /** The operator console, served under /ui (src/ui). */
@@ -65,6 +68,7 @@ export function createHttpReceiver(deps: {
       return receiveEvent(req, res);
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (deps.ready && !deps.ready()) return reply(res, 503, 'starting: waiting for the database');
       const healthy = await Promise.race([
         db.pool.query('SELECT 1').then(() => true, () => false),
         new Promise<boolean>((resolve) => setTimeout(resolve, HEALTH_TIMEOUT_MS, false).unref()),
@@ -87,14 +91,17 @@ export function createHttpReceiver(deps: {
     const event = variables.event;
     if (!event) throw new HttpError(400, 'missing the event variable');
     let id: string | undefined;
+    let detail: string | null;
     try {
-      id = await insertHttpEvent(db.pool, db.schema, variables, new Date());
+      ({ id, detail } = await ingestHttpEvent(db, variables, new Date()));
     } catch (err) {
-      log.error({ err, event }, 'http event not stored, appliance told to retry');
+      // Only an unavailable database gets here: content the database rejects is stored as what fits.
+      log.error({ err, event: event.slice(0, 200) }, 'http event not stored, appliance told to retry');
+      metrics.temporaryFailure('http');
       throw new HttpError(503, 'storage unavailable, retry later');
     }
-    metrics.httpEvent(event, id === undefined);
-    log.info({ event, lsid: variables.lsid ?? null, id: id ?? null, duplicate: id === undefined, ms: Date.now() - started }, 'http event stored');
+    metrics.httpEvent(event.slice(0, 200), id === undefined);
+    log.info({ event: event.slice(0, 200), lsid: variables.lsid?.slice(0, 200) ?? null, id: id ?? null, duplicate: id === undefined, detail, ms: Date.now() - started }, 'http event stored');
     reply(res, 200, 'OK');
   }
 

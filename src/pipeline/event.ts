@@ -1,48 +1,82 @@
 import { columnName, type MatchFound } from '../engine/index.js';
-import { dedupKey } from '../db/events.js';
+import { dedupKey, type EventRows, type TypedTable } from '../db/events.js';
 import { text } from '../db/messages.js';
+import { Misfits } from './fit.js';
 
-/** An event row and its parsed children, ready to insert. */
-export interface EventRows {
-  readonly event: string;
-  readonly lsid: string | null;
-  readonly lseq: string | null;
-  readonly externalKey: string | null;
-  readonly occurredAt: Date | null;
-  readonly ambiguous: boolean;
-  /** Column name → normalised value (NULL for empty or unrendered) of every macro of the template. */
-  readonly values: Record<string, string | null>;
-  /** Parsed instants of the rendered times, as ISO 8601. */
-  readonly typed: { start_time: string | null; end_time: string | null };
-  /** Identifies an identical event from another mail; null when there is no LSID to tie it to a session. */
-  readonly dedupKey: Buffer | null;
-  readonly chat: readonly { seq: number; sentAtText: string | null; speaker: string | null; body: string }[];
-  readonly surveyAnswers: readonly { survey: 'customer' | 'representative'; seq: number; question: string; answer: string | null }[];
-  readonly recordings: readonly { kind: 'screen_sharing' | 'command_shell'; seq: number; url: string }[];
-  readonly labels: readonly { section: 'session_summary' | 'system_information'; seq: number; label: string; value: string | null }[];
+export type { EventRows } from '../db/events.js';
+
+/** The typed relation of each email event. */
+const TYPED_TABLES: Readonly<Record<string, TypedTable>> = {
+  support_conference_end: 'session_end',
+  support_conference_customer_exit_survey_completed: 'customer_exit_survey',
+  support_conference_rep_exit_survey_completed: 'rep_exit_survey',
+};
+/** Text columns of the typed relations that carry a btree index. */
+const INDEXED_COLUMNS = ['primary_rep_user_name'];
+
+/** Event rows, or why the match is no reading at all (a value the mail must have did not fit). */
+export type EventReading = { readonly rows: EventRows; readonly refused?: undefined } | { readonly rows?: undefined; readonly refused: string };
+
+/**
+ * The match as rows, or refused: the LSID and LSEQ must fit their columns for the mail to match
+ * (contract section 3), as no reading at all is more honest than an event without its session.
+ */
+export function readEvent(match: MatchFound): EventReading {
+  const rows = eventRows(match);
+  return rows.refused ? { refused: rows.refused } : { rows };
 }
 
-/** Turns the engine's match into rows: values by column name, typed instants and the parsed children. */
-export function eventRows(match: MatchFound): EventRows {
+/**
+ * Turns the engine's match into rows: values by column name, typed instants, the typed relation's
+ * row and the parsed children, each value checked against its column (a misfit is NULL there and
+ * named in `detail`; `refused` names an LSID or LSEQ that did not fit).
+ */
+export function eventRows(match: MatchFound): EventRows & { readonly refused: string | null } {
   const { typed } = match;
   const values: Record<string, string | null> = {};
   for (const macro of match.template.macros) {
     const value = match.values[macro] ?? null;
     values[columnName(macro)] = value === null ? null : text(value);
   }
-  if ('lsid' in values) values.lsid = typed.lsid;
-  const iso = (t: { instant: Date | null } | null) => t?.instant?.toISOString() ?? null;
-  const end = typed.end_time?.instant ?? null;
+  if ('lsid' in values) values.lsid = typed.lsid === null ? null : text(typed.lsid);
+  const required = new Misfits('');
+  const lsid = required.indexed('LSID', values.lsid ?? null);
+  const lseq = required.bigint('LSEQ', typed.lseq);
+  const refused = required.detail();
+
+  const misfits = new Misfits();
+  const iso = (t: { instant: Date | null } | null) => {
+    const ms = t?.instant?.getTime();
+    return ms !== undefined && Number.isFinite(ms) ? (t?.instant as Date).toISOString() : null;
+  };
+  const startTime = misfits.timestamptz('START_TIME', typed.start_time?.instant ?? null, values.start_time ?? null);
+  const endTime = misfits.timestamptz('END_TIME', typed.end_time?.instant ?? null, values.end_time ?? null);
+  const table = TYPED_TABLES[match.template.event];
+  let typedRow: EventRows['typedRow'] = null;
+  if (table) {
+    const columns: Record<string, string | boolean | null> = { ...values, ambiguous: match.status === 'ambiguous', lsid, lseq };
+    for (const column of INDEXED_COLUMNS) {
+      if (columns[column] !== undefined) columns[column] = misfits.indexed(column.toUpperCase(), values[column] ?? null);
+    }
+    if (table === 'session_end') {
+      Object.assign(columns, { start_time: startTime, end_time: endTime, start_time_text: values.start_time ?? null, end_time_text: values.end_time ?? null });
+      Object.assign(columns, chatCounts(match, values));
+    }
+    typedRow = { table, columns };
+  }
   return {
+    refused,
     event: match.template.event,
-    lsid: typed.lsid,
-    lseq: typed.lseq === null ? null : String(typed.lseq),
+    lsid,
+    lseq,
     externalKey: values.external_key ?? null,
-    occurredAt: end,
+    occurredAt: endTime,
     ambiguous: match.status === 'ambiguous',
     values,
     typed: { start_time: iso(typed.start_time), end_time: iso(typed.end_time) },
-    dedupKey: typed.lsid ? dedupKey(match.template.event, values) : null,
+    typedRow,
+    detail: misfits.detail(),
+    dedupKey: lsid ? dedupKey(match.template.event, values) : null,
     chat: (typed.session_chat?.recognised ? typed.session_chat.lines : []).map((l) => ({
       seq: l.seq,
       sentAtText: l.timeText ? text(l.timeText) : null,
@@ -62,4 +96,14 @@ export function eventRows(match: MatchFound): EventRows {
       ...(typed.system_information?.recognised ? typed.system_information.pairs : []).map((p, i) => ({ section: 'system_information' as const, seq: i + 1, ...p })),
     ].map((l) => ({ section: l.section, seq: l.seq, label: text(l.label), value: l.value === '' ? null : text(l.value) })),
   };
+}
+
+/** Chat-line counts for `session_end` (NULL when the chat's layout was not recognised, 0 without a chat). */
+function chatCounts(match: MatchFound, values: Record<string, string | null>): { chat_lines: string | null; chat_lines_by_representative: string | null } {
+  const chat = match.typed.session_chat;
+  if (!values.session_chat) return { chat_lines: '0', chat_lines_by_representative: '0' };
+  if (!chat?.recognised) return { chat_lines: null, chat_lines_by_representative: null };
+  const representative = values.primary_rep_public_display_name ?? null;
+  const byRepresentative = chat.lines.filter((l) => l.speaker !== null && text(l.speaker) === representative).length;
+  return { chat_lines: String(chat.lines.length), chat_lines_by_representative: String(byRepresentative) };
 }

@@ -5,7 +5,9 @@ import { findDelivery, insertMessage, updateOutcome, type MessageOutcome, type M
 import type { Database } from '../db/pool.js';
 import type { ReceivedMail } from '../smtp/server.js';
 import type { TemplateSet } from './catalog.js';
-import { eventRows, type EventRows } from './event.js';
+import { failureKind, contentReason } from '../db/failure.js';
+import { StorageUnavailableError } from '../errors.js';
+import { readEvent, type EventRows } from './event.js';
 import { parseMail, type ParsedMail } from './parse.js';
 
 /** What became of one mail, for the SMTP log line and the import summary. */
@@ -29,6 +31,8 @@ export interface Analysis {
   readonly parsed: ParsedMail | undefined;
   readonly outcome: MessageOutcome;
   readonly event: EventRows | undefined;
+  /** Store the raw bytes without envelope or subject (the database refused the mail as decoded); the Message-ID and content hash while `parsed` is kept. */
+  readonly bare?: boolean;
 }
 
 export interface IngestOptions {
@@ -48,9 +52,45 @@ export async function ingestMail(
   const started = performance.now();
   const analysis = await analyse(mail.raw, mail.rcptTo, deps.templates);
   const analysed = performance.now();
-  const received = { ...mail, receivedAt: mail.receivedAt ?? analysis.parsed?.date ?? new Date() };
-  const stored = await store(deps.db.pool, deps.db.schema, deps.db.kind === 'server', received, analysis, options);
+  const received = { ...mail, receivedAt: validDate(mail.receivedAt) ?? validDate(analysis.parsed?.date) ?? new Date() };
+  const stored = await storeOrExplain(deps.db.pool, deps.db.schema, deps.db.kind === 'server', received, analysis, options);
   return { ...stored, analyseMs: analysed - started, storeMs: performance.now() - analysed };
+}
+
+/** Attempts when a concurrent delivery of the same mail wins a race (its commit decides the outcome of the next attempt). */
+const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Stores the mail; when the database rejects its content (a failure no retry can cure), stores it
+ * again as `invalid` with the reason and the raw bytes, so the sender gets 250 rather than a 451
+ * forever. Only an unavailable database throws (StorageUnavailableError: 451 / 503).
+ */
+async function storeOrExplain(
+  db: pg.Pool,
+  schema: string,
+  prepared: boolean,
+  mail: ReceivedMail & { receivedAt: Date },
+  a: Analysis,
+  options: IngestOptions,
+): Promise<Omit<IngestResult, 'analyseMs' | 'storeMs'>> {
+  let analysis = a;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store(db, schema, prepared, mail, analysis, options);
+    } catch (err) {
+      const kind = failureKind(err);
+      if (kind === 'conflict' && attempt < CONFLICT_ATTEMPTS) continue;
+      if (kind !== 'content') throw new StorageUnavailableError(err);
+      // Then the raw bytes with the Message-ID and content hash (a retry is still known), then the raw bytes alone.
+      if (analysis.bare && !analysis.parsed) throw new StorageUnavailableError(err);
+      const reason = `the database cannot hold this mail as it is: ${contentReason(err)}`;
+      analysis = { parsed: analysis.bare ? undefined : analysis.parsed, event: undefined, outcome: outcome('invalid', reason), bare: true };
+    }
+  }
+}
+
+function validDate(d: Date | null | undefined): Date | undefined {
+  return d && Number.isFinite(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999 ? d : undefined;
 }
 
 /** Decodes and matches a raw mail; pure but for the parser. Never throws for bad input. */
@@ -78,12 +118,14 @@ export async function analyse(raw: Buffer, rcptTo: readonly string[], templates:
           match.tiedTemplates.length > 0 ? `templates fit equally well: ${[name, ...match.tiedTemplates].join(', ')}` : '',
         ].filter(Boolean).join('; ')
       : null;
+  const reading = readEvent(match);
+  if (!reading.rows) return { parsed, event: undefined, outcome: outcome('unmatched', `template ${name} fits, but ${reading.refused}: no reading`) };
   return {
     parsed,
-    event: eventRows(match),
+    event: reading.rows,
     outcome: {
       status: match.status,
-      detail,
+      detail: [detail, reading.rows.detail].filter(Boolean).join('; ') || null,
       templateName: name,
       templateVersion: templates.versions.get(name) ?? null,
       alternatives: match.status === 'ambiguous' ? match.alternatives : null,
@@ -110,7 +152,8 @@ async function store(
   const message: NewMessage = {
     ...mail,
     ...a.outcome,
-    subject: a.parsed?.subject ?? null,
+    ...(a.bare ? { mailFrom: null, rcptTo: [], remoteAddress: null } : {}),
+    subject: a.bare ? null : (a.parsed?.subject ?? null),
     messageId: a.parsed?.messageId ?? null,
     contentHash: a.parsed?.contentHash ?? null,
     attachments: a.parsed?.attachments ?? 0,

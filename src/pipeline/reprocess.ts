@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { deleteEventOfMail, mailOfEvent } from '../db/events.js';
-import { updateOutcome, type MessageStatus } from '../db/messages.js';
+import { storedMailBatch, updateOutcome, type MessageStatus, type StoredMail as Stored } from '../db/messages.js';
 import type { Database } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
 import type { TemplateSet } from './catalog.js';
@@ -34,16 +34,6 @@ export interface ReprocessSummary {
   readonly withoutRaw: number;
 }
 
-interface Stored {
-  id: string;
-  raw: Buffer | null;
-  rcpt_to: string[];
-  received_at: Date;
-  status: MessageStatus;
-  template_name: string | null;
-  template_version: number | null;
-  values: Record<string, string | null> | null;
-}
 
 /**
  * Re-runs matching on stored raw mail with the given templates, in batches of one transaction
@@ -95,16 +85,9 @@ export async function reprocess(
   return { examined, changed, transitions, fields, withoutRaw };
 }
 
-async function nextBatch(db: Pick<Database, 'pool' | 'schema'>, options: ReprocessOptions, after: string): Promise<Stored[]> {
-  const { rows } = await db.pool.query<Stored>(
-    `SELECT m.id, m.raw, m.rcpt_to, m.received_at, m.status, m.template_name, m.template_version, e.values
-       FROM ${db.schema}.messages m LEFT JOIN ${db.schema}.events e ON e.mail_id = m.id
-      WHERE m.status = ANY($1) AND m.id > $2
-        AND ($3::timestamptz IS NULL OR m.received_at >= $3) AND ($4::timestamptz IS NULL OR m.received_at < $4)
-      ORDER BY m.id LIMIT ${BATCH_SIZE}`,
-    [options.statuses.filter((s) => REPROCESSABLE_STATUSES.includes(s)), after, options.since ?? null, options.until ?? null],
-  );
-  return rows;
+function nextBatch(db: Pick<Database, 'pool' | 'schema'>, options: ReprocessOptions, after: string): Promise<Stored[]> {
+  const statuses = options.statuses.filter((s) => REPROCESSABLE_STATUSES.includes(s));
+  return storedMailBatch(db.pool, db.schema, { statuses, after, since: options.since, until: options.until, limit: BATCH_SIZE });
 }
 
 /** What would change for one mail, or undefined when nothing would. */

@@ -65,7 +65,8 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if ((entry.msg === 'smtp listening' || entry.msg === 'http listening') && entry.port) ports[entry.msg] = entry.port;
-        if (entry.msg === 'http listening') listening += 1;
+        // HTTP listens first (/healthz answers while the database is awaited): SMTP says a worker is ready.
+        if (entry.msg === 'smtp listening') listening += 1;
       }
       const smtpPort = ports['smtp listening'];
       const httpPort = ports['http listening'];
