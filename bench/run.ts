@@ -19,6 +19,7 @@ import { createMatcher, parseTemplate } from '../src/engine/index.js';
 import { parseMail } from '../src/pipeline/parse.js';
 import { runCli, startServe } from '../test/support/cli.js';
 import { chat, compose, render, sessionEndValues, shippedTemplate } from '../test/support/mail.js';
+import { cliTimes } from './cli.js';
 import { TOKEN, type LoadResult } from './load-client.js';
 
 const { values: args } = parseArgs({ options: { mails: { type: 'string', default: '600' }, workers: { type: 'string', default: '1' }, write: { type: 'boolean', default: false } } });
@@ -148,6 +149,7 @@ try {
   print(`Peak RSS of the daemon (unmacro serve) over the whole run: ${peakRssMb(daemon.child.pid as number)} MB.`);
   daemon.child.kill('SIGTERM');
   await daemon.done;
+  for (const line of await cliTimes()) print(line);
   print();
   print(`(${((Date.now() - started) / 1000).toFixed(0)} s; \`npm run bench -- --write\` rewrites BENCHMARKS.md)`);
 } finally {

@@ -177,8 +177,10 @@ export function parseTemplate(source: string, fileName?: string): ParseResult {
     const macro = findMacro(word);
     if (!macro) {
       const guess = closest(word, MACROS.map((m) => m.name));
+      const available = event ? MACROS.filter((m) => m.events.includes(event!) && (part === 'body' || m.inSubject)) : [];
+      const list = event ? `the ${part} of "${eventDisplayName(event)}" mail can use ${available.map((m) => `%${m.name}%`).join(' ')}` : '';
       error('unknown-macro', `unknown macro %${word}%`, line, column,
-        guess ? `did you mean %${guess}%?` : 'see the macro table of the outbound events reference');
+        [guess ? `did you mean %${guess}%?` : '', list || 'see the macro table of the outbound events reference'].filter(Boolean).join(' '));
       return;
     }
     positions.push({ name: macro.name, part, line, column });

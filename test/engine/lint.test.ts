@@ -139,7 +139,8 @@ test('a subject macro that can be empty between spaces is flagged (the issue\'s 
 test('"did you mean" suggests the macro an abbreviated name stands for, and nothing for a guess', () => {
   // Used to give no suggestion for %REP_EXIT_SURVEY% (edit distance alone).
   const r = parseTemplate('Name: t\nEvent: rep-exit-survey\n\nSurvey: %REP_EXIT_SURVEY%\n');
-  assert.deepEqual(r.errors.map((e) => [e.code, e.hint]), [['unknown-macro', 'did you mean %REPRESENTATIVE_EXIT_SURVEY%?']]);
+  assert.deepEqual(r.errors.map((e) => e.code), ['unknown-macro']);
+  assert.match(r.errors[0]!.hint!, /^did you mean %REPRESENTATIVE_EXIT_SURVEY%\? /);
   const names = MACROS.map((m) => m.name);
   const suggestions: [string, string | undefined][] = [
     ['REP_EXIT_SURVEY', 'REPRESENTATIVE_EXIT_SURVEY'], ['CUST_NAME', 'CUSTOMER_NAME'], ['SCREEN_RECORDING', 'SCREEN_SHARING_RECORDING'],

@@ -66,6 +66,13 @@ const errorCases: ErrorCase[] = [
     code: 'unknown-macro', line: 3, column: 5, hint: /did you mean %CUSTOMER_COMPUTER-NAME%/,
   },
   {
+    // Regression: the hint named no macro the event has.
+    name: 'unknown macro: the suggestion and the macros of the event',
+    source: 'Event: rep-exit-survey\n\nSurvey: %REP_EXIT_SURVEY%\n',
+    code: 'unknown-macro', line: 3, column: 9,
+    hint: /did you mean %REPRESENTATIVE_EXIT_SURVEY%\? the body of "Representative Survey is Completed" mail can use %EXTERNAL_KEY% %LSID% %LSEQ% %REPRESENTATIVE_EXIT_SURVEY%$/,
+  },
+  {
     name: 'macro not available for the event names where it is',
     source: 'Event: Customer Exit Survey is Completed\n\nSurvey for %CUSTOMER_NAME%\n%CUSTOMER_EXIT_SURVEY%',
     code: 'macro-not-in-event', line: 3, column: 12, hint: /available in: Support Session End/,
