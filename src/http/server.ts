@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { ingestHttpEvent } from '../pipeline/http-event.js';
 import { allowList } from '../net-policy.js';
+import { HttpError, readBody } from './body.js';
 
 /** How long /healthz waits for the database before it answers 503. */
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -22,14 +23,6 @@ export interface HttpReceiver {
 
 type HttpConfig = Pick<Config, 'httpHost' | 'httpPort' | 'httpMaxBytes' | 'httpAllow' | 'smtpAllow' | 'shutdownTimeoutMs'>;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The HTTP recipient: `POST /events` stores an outbound event and answers 200 only after COMMIT
@@ -138,25 +131,6 @@ function reply(res: http.ServerResponse, status: number, message: string): void 
   res.end(`${message}\n`);
 }
 
-/** Reads the body up to `limit` bytes; a longer one is a 413 (what was sent is drained, not kept). */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw new HttpError(413, `body over ${limit} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new HttpError(413, `body over ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /**
  * Form fields (the appliance's encoding), multipart or JSON, as strings. Empty values and

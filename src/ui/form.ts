@@ -1,15 +1,9 @@
 /** Reading a console form POST: URL-encoded or multipart (file uploads), bounded in size. */
 import type http from 'node:http';
+import { HttpError, readBody } from '../http/body.js';
 
 /** A refusal with its HTTP status and a message safe to show. */
-export class FormError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError as FormError };
 
 /** The fields of a submitted form. */
 export interface Form {
@@ -19,23 +13,15 @@ export interface Form {
   file(name: string): { name: string; bytes: Buffer } | undefined;
 }
 
+/** Reads a form POST of at most `limit` bytes. */
 export async function readForm(req: http.IncomingMessage, limit: number): Promise<Form> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new FormError(413, `the form is over ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
+  const body = await readBody(req, limit);
   const type = req.headers['content-type'] ?? '';
   let data: FormData;
   try {
-    data = await new Response(Buffer.concat(chunks), { headers: { 'content-type': type } }).formData();
+    data = await new Response(body, { headers: { 'content-type': type } }).formData();
   } catch {
-    throw new FormError(400, 'the request body is not a form');
+    throw new HttpError(400, 'the request body is not a form');
   }
   const files = new Map<string, { name: string; bytes: Buffer }>();
   for (const [key, value] of data.entries()) {
