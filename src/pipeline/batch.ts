@@ -2,8 +2,11 @@ import type pg from 'pg';
 import type { Database } from '../db/pool.js';
 import { StorageUnavailableError } from '../errors.js';
 
-/** Most mails written in one transaction. */
-export const BATCH_MAX_MAILS = 64;
+/**
+ * Most mails written in one transaction. Each mail's savepoint leaves a subtransaction id until
+ * COMMIT; past 64 of them PostgreSQL's per-backend cache overflows and every snapshot slows.
+ */
+export const BATCH_MAX_MAILS = 48;
 /** Most raw bytes written in one transaction (a single larger mail still goes, alone). */
 export const BATCH_MAX_BYTES = 16 * 1024 * 1024;
 
