@@ -72,8 +72,6 @@ export interface GroupCommit<T, R> {
   /** Resolves after the COMMIT of the transaction that wrote `item`. */
   write(item: T): Promise<R>;
   stats(): BatchStats;
-  /** Resolves when nothing is queued or in flight. */
-  idle(): Promise<void>;
 }
 
 interface Waiting<T, R> {
@@ -126,8 +124,8 @@ export function createGroupCommit<T, R>(options: {
     const batch = take();
     transactions += 1;
     mails += batch.length;
-    options.onBatch?.(batch.length);
     try {
+      options.onBatch?.(batch.length);
       const settled = await writeBatch(
         options.db.pool,
         batch.map((w) => w.item),
@@ -151,8 +149,5 @@ export function createGroupCommit<T, R>(options: {
       });
     },
     stats: () => ({ transactions, mails }),
-    idle: async () => {
-      while (running) await running;
-    },
   };
 }
