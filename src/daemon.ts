@@ -67,7 +67,7 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
   }
   if (http) ui = createConsole({ config, logger, db, catalog });
   // Mails whose DATA ends while a transaction is in flight share the next one (group commit).
-  const writer = createMailWriter(db, (mails) => metrics.batch(mails));
+  const writer = createMailWriter(db, { onBatch: (mails) => metrics.batch(mails) });
   const smtp = createSmtpReceiver({
     config,
     logger,

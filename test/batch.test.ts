@@ -66,7 +66,7 @@ const lsid = (prefix: string, i: number) => `${prefix}${i.toString(16).padStart(
 
 test('mails queued behind a transaction share the next one; a poison mail in it is stored invalid, its neighbours extracted', async () => {
   const batches: number[] = [];
-  const writer = createMailWriter(db, (n) => batches.push(n));
+  const writer = createMailWriter(db, { onBatch: (n) => batches.push(n), inFlight: 1 });
   const requests = await Promise.all(Array.from({ length: 10 }, (_, i) => request(lsid('a', i), i === 5 ? 'poison' : `Customer ${i}`)));
   const results = await withTrigger('poison', '22023', false, () => Promise.all(requests.map((r) => writer.write(r))));
   // The first mail found nothing in flight and went alone; the nine queued behind it went together.
@@ -81,7 +81,7 @@ test('mails queued behind a transaction share the next one; a poison mail in it 
 });
 
 test('a mail whose own statement fails for availability gets 451 alone; the others in its transaction are stored', async () => {
-  const writer = createMailWriter(db);
+  const writer = createMailWriter(db, { inFlight: 1 });
   const requests = await Promise.all(Array.from({ length: 6 }, (_, i) => request(lsid('b', i), i === 3 ? 'busy' : `Customer ${i}`)));
   const settled = await withTrigger('busy', '40001', false, () => Promise.allSettled(requests.map((r) => writer.write(r))));
   assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
@@ -94,7 +94,7 @@ test('a mail whose own statement fails for availability gets 451 alone; the othe
 });
 
 test('a COMMIT that fails answers every mail of the transaction 451 and stores none of them', async () => {
-  const writer = createMailWriter(db);
+  const writer = createMailWriter(db, { inFlight: 1 });
   const requests = await Promise.all(Array.from({ length: 5 }, (_, i) => request(lsid('c', i), i === 4 ? 'at-commit' : `Customer ${i}`)));
   const settled = await withTrigger('at-commit', '40001', true, () => Promise.allSettled(requests.map((r) => writer.write(r))));
   // The first went alone and committed; the four behind it shared the transaction whose COMMIT failed.

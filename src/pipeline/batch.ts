@@ -9,6 +9,12 @@ import { StorageUnavailableError } from '../errors.js';
 export const BATCH_MAX_MAILS = 48;
 /** Most raw bytes written in one transaction (a single larger mail still goes, alone). */
 export const BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Transactions in flight at once. One alone would run every statement on one backend, one after
+ * the other: large mails (their statements cost more than the commit) went slower than with a
+ * transaction each. A few keep the server's cores busy; mails beyond them share transactions.
+ */
+export const BATCHES_IN_FLIGHT = 4;
 
 /**
  * Writes one mail inside a batch's transaction. It rejects for this mail alone (the caller has
@@ -82,9 +88,9 @@ interface Waiting<T, R> {
 }
 
 /**
- * Group commit: a mail that arrives while no transaction is in flight is written at once; those
- * that arrive while one is in flight wait for it, then go together in the next transaction (at
- * most `maxMails` and `maxBytes` of them), so they share one WAL flush.
+ * Group commit: a mail that arrives while fewer than `inFlight` transactions are running is written
+ * at once; those that arrive while all are busy wait, then go together in the next transaction to
+ * start (at most `maxMails` and `maxBytes` of them), so they share one WAL flush.
  */
 export function createGroupCommit<T, R>(options: {
   readonly db: Pick<Database, 'pool'>;
@@ -92,12 +98,14 @@ export function createGroupCommit<T, R>(options: {
   readonly bytes: (item: T) => number;
   readonly maxMails?: number;
   readonly maxBytes?: number;
+  readonly inFlight?: number;
   readonly onBatch?: (mails: number) => void;
 }): GroupCommit<T, R> {
   const maxMails = options.maxMails ?? BATCH_MAX_MAILS;
   const maxBytes = options.maxBytes ?? BATCH_MAX_BYTES;
+  const inFlight = options.inFlight ?? BATCHES_IN_FLIGHT;
   const queue: Waiting<T, R>[] = [];
-  let running: Promise<void> | undefined;
+  let running = 0;
   let transactions = 0;
   let mails = 0;
 
@@ -116,7 +124,7 @@ export function createGroupCommit<T, R>(options: {
       while (queue.length > 0) await writeNext();
     } finally {
       // In the same tick as the last look at the queue: a mail queued from now on starts a new drain.
-      running = undefined;
+      running -= 1;
     }
   }
 
@@ -145,7 +153,10 @@ export function createGroupCommit<T, R>(options: {
     write(item) {
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, bytes: options.bytes(item), resolve, reject });
-        running ??= drain();
+        if (running < inFlight) {
+          running += 1;
+          void drain();
+        }
       });
     },
     stats: () => ({ transactions, mails }),

@@ -53,14 +53,17 @@ type Stored = Omit<IngestResult, 'analyseMs' | 'storeMs'>;
 /** The group commit of mail: concurrent mails share a transaction, each resolved after its COMMIT. */
 export type MailWriter = GroupCommit<StoreRequest, Stored>;
 
-/** A writer for `db`; `onBatch` hears the size of each transaction. */
-export function createMailWriter(db: Pick<Database, 'pool' | 'schema' | 'kind'>, onBatch?: (mails: number) => void): MailWriter {
+/** A writer for `db`; `onBatch` hears the size of each transaction; `inFlight` bounds the transactions at once. */
+export function createMailWriter(
+  db: Pick<Database, 'pool' | 'schema' | 'kind'>,
+  options: { readonly onBatch?: (mails: number) => void; readonly inFlight?: number } = {},
+): MailWriter {
   const prepared = db.kind === 'server';
   return createGroupCommit<StoreRequest, Stored>({
     db,
     step: (client, request) => storeOrExplain(client, db.schema, prepared, request),
     bytes: (request) => request.mail.raw.length,
-    ...(onBatch ? { onBatch } : {}),
+    ...options,
   });
 }
 
