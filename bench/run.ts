@@ -1,13 +1,13 @@
 // The whole benchmark, one table: SMTP end to end (unmacro serve, its own process) beside the
 // ceilings measured in the same run, at 1, 8 and 32 connections for 2 KB, 20 KB and 200 KB
-// session-end mails; then decode + extract throughput, serial HTTP events and the daemon's peak
-// memory. The load client runs in its own process (bench/load-client.ts).
+// session-end mails; then decode + extract throughput, serial HTTP events, the daemon's peak
+// memory and `unmacro import` of an mbox. The load client runs in its own process (bench/load-client.ts).
 //   bare          smtp-server that only drains the message stream
 //   parse+insert  smtp-server + mailparser + one INSERT per commit (what any such daemon must do)
 //   pg alone      one single-row INSERT per commit, as many clients as connections (no SMTP)
 // Usage: npm run bench [-- --mails N] [-- --workers N] [-- --write]   (BENCH_DATABASE_URL, default the local server)
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,6 +150,18 @@ try {
   daemon.child.kill('SIGTERM');
   await daemon.done;
   for (const line of await cliTimes()) print(line);
+
+  // Import: an mbox of distinct 20 KB session-end mails (timed from outside, start-up included).
+  const mbox = path.join(os.tmpdir(), `unmacro-bench-${process.pid}.mbox`);
+  const importMails = MAILS * 5;
+  const block = (await sessionEnd(200, 110)).toString('latin1').replace(/^(>*From )/gm, '>$1');
+  writeFileSync(mbox, Array.from({ length: importMails }, (_, i) => `From bench@example.com Sat Nov 28 14:54:00 2026\n${block.replaceAll(TOKEN, `1${i.toString(16).padStart(31, '0')}`)}\n`).join(''));
+  const i0 = performance.now();
+  const imported = await runCli(['import', ...flags, mbox]);
+  const importSeconds = (performance.now() - i0) / 1000;
+  rmSync(mbox, { force: true });
+  if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
+  print(`Import of an mbox of ${importMails} distinct 20 KB session-end mails: ${(importMails / importSeconds).toFixed(0)} mails/s (${importSeconds.toFixed(1)} s, process start included); unmacro said: ${imported.stdout.trim()}`);
   print();
   print(`(${((Date.now() - started) / 1000).toFixed(0)} s; \`npm run bench -- --write\` rewrites BENCHMARKS.md)`);
 } finally {

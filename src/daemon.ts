@@ -10,7 +10,7 @@ import { createHttpReceiver, type HttpReceiver } from './http/server.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { loadCatalog } from './pipeline/catalog.js';
-import { ingestMail } from './pipeline/ingest.js';
+import { createMailWriter, ingestMail } from './pipeline/ingest.js';
 import { createSmtpReceiver } from './smtp/server.js';
 import { createConsole, type Console } from './ui/console.js';
 import { checkTokenPolicy } from './ui/security.js';
@@ -66,12 +66,14 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
     throw err;
   }
   if (http) ui = createConsole({ config, logger, db, catalog });
+  // Mails whose DATA ends while a transaction is in flight share the next one (group commit).
+  const writer = createMailWriter(db, { onBatch: (mails) => metrics.batch(mails) });
   const smtp = createSmtpReceiver({
     config,
     logger,
     sink: async (mail) => {
       // Only an unavailable database throws (content the database rejects is stored as invalid): 451.
-      const result = await ingestMail({ db, templates: catalog.current() }, mail).catch((err: unknown) => {
+      const result = await ingestMail({ db, templates: catalog.current(), writer }, mail).catch((err: unknown) => {
         metrics.temporaryFailure('smtp');
         throw err;
       });

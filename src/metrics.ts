@@ -17,6 +17,8 @@ export interface Metrics {
   httpEvent(event: string, duplicate: boolean): void;
   /** Records one temporary failure answered to a sender (SMTP 451, HTTP 503). */
   temporaryFailure(channel: 'smtp' | 'http'): void;
+  /** Records one transaction of the group commit and how many mails it wrote. */
+  batch(mails: number): void;
 }
 
 export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
@@ -62,8 +64,17 @@ export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
     labelNames: ['channel'],
     registers: [registry],
   });
+  const batches = new Histogram({
+    name: 'unmacro_mail_batch_size',
+    help: 'Mails written per transaction (group commit); _count is the number of transactions',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
   return {
     registry,
+    batch(mails) {
+      batches.observe(mails);
+    },
     mail(r) {
       messages.inc({ status: r.status });
       if (r.template) matches.inc({ template: r.template });

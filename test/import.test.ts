@@ -64,7 +64,7 @@ test('import reads an mbox, a Maildir and an .eml through the pipeline; a second
 
   const first = await runCli(['import', ...tdb.flags, mbox, maildir, eml]);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /^imported 6 mail\(s\) from 4 file\(s\) in [\d.]+ s: extracted 5, unmatched 1\n$/);
+  assert.match(first.stdout, /^imported 6 mail\(s\) from 4 file\(s\) in [\d.]+ s \([\d,]+ mails\/s\): extracted 5, unmatched 1\n$/);
 
   const again = await runCli(['import', ...tdb.flags, mbox, maildir, eml]);
   assert.equal(again.code, 0, again.stderr);

@@ -28,11 +28,15 @@ export function registerImport(program: Command, io: CliIo): void {
         if (terminal) io.stderr.write(`\r${' '.repeat(100)}\r`);
         const statuses = Object.entries(summary.statuses).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing new';
         io.stdout.write(
-          `imported ${summary.mails} mail(s) from ${plan.files.length} file(s) in ${summary.seconds.toFixed(1)} s: ${statuses}` +
+          `imported ${summary.mails} mail(s) from ${plan.files.length} file(s) in ${summary.seconds.toFixed(1)} s (${rate(summary.mails, summary.seconds)} mails/s): ${statuses}` +
             `${summary.skipped ? `; ${summary.skipped} already stored, skipped` : ''}\n`,
         );
       });
     });
+}
+
+function rate(mails: number, seconds: number): string {
+  return seconds > 0 ? Math.round(mails / seconds).toLocaleString('en-US') : String(mails);
 }
 
 /** `[#####.....] 1234 mails, 45/s, 12.0 of 30.0 MB, about 40 s left` */

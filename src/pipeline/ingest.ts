@@ -7,6 +7,7 @@ import type { ReceivedMail } from '../smtp/server.js';
 import type { TemplateSet } from './catalog.js';
 import { failureKind, contentReason } from '../db/failure.js';
 import { StorageUnavailableError } from '../errors.js';
+import { BatchBroken, createGroupCommit, writeBatch, type GroupCommit } from './batch.js';
 import { readEvent, type EventRows } from './event.js';
 import { parseMail, type ParsedMail } from './parse.js';
 
@@ -40,12 +41,39 @@ export interface IngestOptions {
   readonly skipKnownDeliveries?: boolean;
 }
 
+/** A decoded mail waiting for its transaction. */
+export interface StoreRequest {
+  readonly mail: ReceivedMail & { receivedAt: Date };
+  readonly analysis: Analysis;
+  readonly options: IngestOptions;
+}
+
+type Stored = Omit<IngestResult, 'analyseMs' | 'storeMs'>;
+
+/** The group commit of mail: concurrent mails share a transaction, each resolved after its COMMIT. */
+export type MailWriter = GroupCommit<StoreRequest, Stored>;
+
+/** A writer for `db`; `onBatch` hears the size of each transaction; `inFlight` bounds the transactions at once. */
+export function createMailWriter(
+  db: Pick<Database, 'pool' | 'schema' | 'kind'>,
+  options: { readonly onBatch?: (mails: number) => void; readonly inFlight?: number } = {},
+): MailWriter {
+  const prepared = db.kind === 'server';
+  return createGroupCommit<StoreRequest, Stored>({
+    db,
+    step: (client, request) => storeOrExplain(client, db.schema, prepared, request),
+    bytes: (request) => request.mail.raw.length,
+    ...options,
+  });
+}
+
 /**
  * The pipeline for one mail: decode, match, then store the message and its event in ONE
- * transaction. It resolves only after COMMIT; any failure rolls back everything it wrote.
+ * transaction (shared with the mails that wait for it, through `writer`). It resolves only after
+ * COMMIT; any failure rolls back everything it wrote.
  */
 export async function ingestMail(
-  deps: { db: Pick<Database, 'pool' | 'schema' | 'kind'>; templates: TemplateSet },
+  deps: { db: Pick<Database, 'pool' | 'schema' | 'kind'>; templates: TemplateSet; writer?: MailWriter },
   mail: ReceivedMail,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
@@ -53,36 +81,51 @@ export async function ingestMail(
   const analysis = await analyse(mail.raw, mail.rcptTo, deps.templates);
   const analysed = performance.now();
   const received = { ...mail, receivedAt: validDate(mail.receivedAt) ?? validDate(analysis.parsed?.date) ?? new Date() };
-  const stored = await storeOrExplain(deps.db.pool, deps.db.schema, deps.db.kind === 'server', received, analysis, options);
+  const request: StoreRequest = { mail: received, analysis, options };
+  const stored = deps.writer
+    ? await deps.writer.write(request)
+    : await storeAlone(deps.db, request);
   return { ...stored, analyseMs: analysed - started, storeMs: performance.now() - analysed };
+}
+
+/** One mail in a transaction of its own. */
+async function storeAlone(db: Pick<Database, 'pool' | 'schema' | 'kind'>, request: StoreRequest): Promise<Stored> {
+  const [settled] = await writeBatch(db.pool, [request], (client, r) => storeOrExplain(client, db.schema, db.kind === 'server', r));
+  if (!settled?.ok) throw settled?.error;
+  return settled.value;
 }
 
 /** Attempts when a concurrent delivery of the same mail wins a race (its commit decides the outcome of the next attempt). */
 const CONFLICT_ATTEMPTS = 3;
 
 /**
- * Stores the mail; when the database rejects its content (a failure no retry can cure), stores it
+ * Stores the mail in the batch's transaction, behind a savepoint, so that its failure undoes its
+ * own rows only. When the database rejects its content (a failure no retry can cure), stores it
  * again as `invalid` with the reason and the raw bytes, so the sender gets 250 rather than a 451
- * forever. Only an unavailable database throws (StorageUnavailableError: 451 / 503).
+ * forever. Only an unavailable database fails the mail (StorageUnavailableError: 451 / 503).
  */
-async function storeOrExplain(
-  db: pg.Pool,
-  schema: string,
-  prepared: boolean,
-  mail: ReceivedMail & { receivedAt: Date },
-  a: Analysis,
-  options: IngestOptions,
-): Promise<Omit<IngestResult, 'analyseMs' | 'storeMs'>> {
-  let analysis = a;
+async function storeOrExplain(client: pg.PoolClient, schema: string, prepared: boolean, request: StoreRequest): Promise<Stored> {
+  const { mail, options } = request;
+  let analysis = request.analysis;
+  await client.query('SAVEPOINT mail');
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store(db, schema, prepared, mail, analysis, options);
+      const stored = await store(client, schema, prepared, mail, analysis, options);
+      await client.query('RELEASE SAVEPOINT mail');
+      return stored;
     } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT mail').catch((lost: unknown) => {
+        throw new BatchBroken(lost);
+      });
       const kind = failureKind(err);
       if (kind === 'conflict' && attempt < CONFLICT_ATTEMPTS) continue;
-      if (kind !== 'content') throw new StorageUnavailableError(err);
       // Then the raw bytes with the Message-ID and content hash (a retry is still known), then the raw bytes alone.
-      if (analysis.bare && !analysis.parsed) throw new StorageUnavailableError(err);
+      if (kind !== 'content' || (analysis.bare && !analysis.parsed)) {
+        await client.query('RELEASE SAVEPOINT mail').catch((lost: unknown) => {
+          throw new BatchBroken(lost);
+        });
+        throw new StorageUnavailableError(err);
+      }
       const reason = `the database cannot hold this mail as it is: ${contentReason(err)}`;
       analysis = { parsed: analysis.bare ? undefined : analysis.parsed, event: undefined, outcome: outcome('invalid', reason), bare: true };
     }
@@ -142,7 +185,7 @@ function outcome(status: MessageStatus, detail: string): MessageOutcome {
  * of a stored mail takes a statement of its own, to record it as a duplicate of the first.
  */
 async function store(
-  db: pg.Pool,
+  db: pg.PoolClient,
   schema: string,
   prepared: boolean,
   mail: ReceivedMail & { receivedAt: Date },

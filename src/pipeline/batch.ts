@@ -1,0 +1,164 @@
+import type pg from 'pg';
+import type { Database } from '../db/pool.js';
+import { StorageUnavailableError } from '../errors.js';
+
+/**
+ * Most mails written in one transaction. Each mail's savepoint leaves a subtransaction id until
+ * COMMIT; past 64 of them PostgreSQL's per-backend cache overflows and every snapshot slows.
+ */
+export const BATCH_MAX_MAILS = 48;
+/** Most raw bytes written in one transaction (a single larger mail still goes, alone). */
+export const BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Transactions in flight at once. One alone would run every statement on one backend, one after
+ * the other: large mails (their statements cost more than the commit) went slower than with a
+ * transaction each. A few keep the server's cores busy; mails beyond them share transactions.
+ */
+export const BATCHES_IN_FLIGHT = 4;
+
+/**
+ * Writes one mail inside a batch's transaction. It rejects for this mail alone (the caller has
+ * rolled back to its savepoint); a BatchBroken error means the transaction itself is lost.
+ */
+export type BatchStep<T, R> = (client: pg.PoolClient, item: T) => Promise<R>;
+
+/** The transaction of a batch cannot go on (a savepoint could not be rolled back to): every mail in it fails. */
+export class BatchBroken extends Error {
+  constructor(readonly reason: unknown) {
+    super('the batch transaction is broken', { cause: reason });
+  }
+}
+
+/** A mail's result, or its own failure, once its batch has committed. */
+export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs `step` for each item in ONE transaction on one connection, then commits. Resolves after
+ * COMMIT with each item's own result or failure; rejects (StorageUnavailableError) when the
+ * transaction as a whole fails, and then nothing of it is stored.
+ */
+export async function writeBatch<T, R>(pool: pg.Pool, items: readonly T[], step: BatchStep<T, R>): Promise<Settled<R>[]> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw new StorageUnavailableError(err);
+  }
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const settled: Settled<R>[] = [];
+    for (const item of items) {
+      try {
+        settled.push({ ok: true, value: await step(client, item) });
+      } catch (err) {
+        if (err instanceof BatchBroken) throw err.reason;
+        settled.push({ ok: false, error: err });
+      }
+    }
+    await client.query('COMMIT');
+    return settled;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(err);
+  } finally {
+    // A connection that could not even roll back is not given to the next caller.
+    client.release(broken || undefined);
+  }
+}
+
+/** Counts of the group commit, for metrics and tests. */
+export interface BatchStats {
+  readonly transactions: number;
+  readonly mails: number;
+}
+
+/** Where mails wait to be written: several callers, one transaction in flight. */
+export interface GroupCommit<T, R> {
+  /** Resolves after the COMMIT of the transaction that wrote `item`. */
+  write(item: T): Promise<R>;
+  stats(): BatchStats;
+}
+
+interface Waiting<T, R> {
+  readonly item: T;
+  readonly bytes: number;
+  resolve(value: R): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: a mail that arrives while fewer than `inFlight` transactions are running is written
+ * at once; those that arrive while all are busy wait, then go together in the next transaction to
+ * start (at most `maxMails` and `maxBytes` of them), so they share one WAL flush.
+ */
+export function createGroupCommit<T, R>(options: {
+  readonly db: Pick<Database, 'pool'>;
+  readonly step: BatchStep<T, R>;
+  readonly bytes: (item: T) => number;
+  readonly maxMails?: number;
+  readonly maxBytes?: number;
+  readonly inFlight?: number;
+  readonly onBatch?: (mails: number) => void;
+}): GroupCommit<T, R> {
+  const maxMails = options.maxMails ?? BATCH_MAX_MAILS;
+  const maxBytes = options.maxBytes ?? BATCH_MAX_BYTES;
+  const inFlight = options.inFlight ?? BATCHES_IN_FLIGHT;
+  const queue: Waiting<T, R>[] = [];
+  let running = 0;
+  let transactions = 0;
+  let mails = 0;
+
+  function take(): Waiting<T, R>[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < queue.length && n < maxMails && (n === 0 || bytes + (queue[n] as Waiting<T, R>).bytes <= maxBytes)) {
+      bytes += (queue[n] as Waiting<T, R>).bytes;
+      n += 1;
+    }
+    return queue.splice(0, n);
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) await writeNext();
+    } finally {
+      // In the same tick as the last look at the queue: a mail queued from now on starts a new drain.
+      running -= 1;
+    }
+  }
+
+  async function writeNext(): Promise<void> {
+    const batch = take();
+    transactions += 1;
+    mails += batch.length;
+    try {
+      options.onBatch?.(batch.length);
+      const settled = await writeBatch(
+        options.db.pool,
+        batch.map((w) => w.item),
+        options.step,
+      );
+      settled.forEach((s, i) => {
+        const w = batch[i] as Waiting<T, R>;
+        if (s.ok) w.resolve(s.value);
+        else w.reject(s.error);
+      });
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  return {
+    write(item) {
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, bytes: options.bytes(item), resolve, reject });
+        if (running < inFlight) {
+          running += 1;
+          void drain();
+        }
+      });
+    },
+    stats: () => ({ transactions, mails }),
+  };
+}

@@ -1,0 +1,130 @@
+// Group commit (issue 14): mails that wait for a transaction in flight share the next one, and
+// each is answered only after that COMMIT. One mail's bad content or its own temporary failure
+// must not fail its neighbours; a COMMIT that fails stores none of them.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { migrate } from '../src/db/migrate.js';
+import type { Database } from '../src/db/pool.js';
+import { StorageUnavailableError } from '../src/errors.js';
+import { loadCatalog, type TemplateCatalog } from '../src/pipeline/catalog.js';
+import { analyse, createMailWriter, type StoreRequest } from '../src/pipeline/ingest.js';
+import { startDaemon } from '../src/daemon.js';
+import { addTemplate } from '../src/registry.js';
+import { createTestDatabase, testLogger, type TestDatabase } from './support/database.js';
+import { compose, render, sessionEndValues, shippedTemplate } from './support/mail.js';
+import { sendMail } from './support/smtp.js';
+
+let tdb: TestDatabase;
+let db: Database;
+let catalog: TemplateCatalog;
+const sessionEnd = shippedTemplate('session-end');
+
+before(async () => {
+  tdb = await createTestDatabase();
+  db = await tdb.open();
+  await migrate(db.pool, db.schema, testLogger());
+  await addTemplate(db, sessionEnd.source, 'session-end.tmpl');
+  catalog = await loadCatalog(db, testLogger());
+});
+after(async () => {
+  await db?.close();
+  await tdb?.drop();
+});
+
+function values(lsid: string, customer: string) {
+  return sessionEndValues({ LSID: lsid, CUSTOMER_NAME: customer });
+}
+
+async function request(lsid: string, customer: string): Promise<StoreRequest> {
+  const v = values(lsid, customer);
+  const raw = await compose({ subject: render(sessionEnd.subject, v), text: render(sessionEnd.body, v), messageId: `<${lsid}@support.example.com>` });
+  const analysis = await analyse(raw, ['unmacro@example.com'], catalog.current());
+  return { mail: { raw, mailFrom: null, rcptTo: ['unmacro@example.com'], remoteAddress: '127.0.0.1', receivedAt: new Date() }, analysis, options: {} };
+}
+
+/** A trigger on session_end that raises `sqlstate` for the customer named `customer`; deferred ones fire at COMMIT. */
+async function withTrigger<T>(customer: string, sqlstate: string, deferred: boolean, work: () => Promise<T>): Promise<T> {
+  await db.pool.query(`CREATE FUNCTION batch_reject() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN RAISE EXCEPTION 'value rejected' USING ERRCODE = '${sqlstate}'; END $$`);
+  await db.pool.query(
+    `CREATE ${deferred ? 'CONSTRAINT ' : ''}TRIGGER batch_reject AFTER INSERT ON session_end ${deferred ? 'DEFERRABLE INITIALLY DEFERRED ' : ''}
+       FOR EACH ROW WHEN (NEW.customer_name = '${customer}') EXECUTE FUNCTION batch_reject()`,
+  );
+  try {
+    return await work();
+  } finally {
+    await db.pool.query('DROP TRIGGER batch_reject ON session_end; DROP FUNCTION batch_reject()');
+  }
+}
+
+async function statusOf(lsid: string): Promise<{ status: string; detail: string | null }[]> {
+  const { rows } = await db.pool.query(`SELECT status, detail FROM messages WHERE message_id = $1 ORDER BY id`, [`<${lsid}@support.example.com>`]);
+  return rows as { status: string; detail: string | null }[];
+}
+
+const lsid = (prefix: string, i: number) => `${prefix}${i.toString(16).padStart(31, '0')}`;
+
+test('mails queued behind a transaction share the next one; a poison mail in it is stored invalid, its neighbours extracted', async () => {
+  const batches: number[] = [];
+  const writer = createMailWriter(db, { onBatch: (n) => batches.push(n), inFlight: 1 });
+  const requests = await Promise.all(Array.from({ length: 10 }, (_, i) => request(lsid('a', i), i === 5 ? 'poison' : `Customer ${i}`)));
+  const results = await withTrigger('poison', '22023', false, () => Promise.all(requests.map((r) => writer.write(r))));
+  // The first mail found nothing in flight and went alone; the nine queued behind it went together.
+  assert.deepEqual(batches, [1, 9]);
+  assert.deepEqual(writer.stats(), { transactions: 2, mails: 10 });
+  assert.deepEqual(results.map((r) => r.status), ['extracted', 'extracted', 'extracted', 'extracted', 'extracted', 'invalid', 'extracted', 'extracted', 'extracted', 'extracted']);
+  const [poison] = await statusOf(lsid('a', 5));
+  assert.equal(poison?.status, 'invalid');
+  assert.match(String(poison?.detail), /cannot hold this mail as it is: value rejected \(SQLSTATE 22023\)/);
+  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM session_end WHERE lsid LIKE 'a%'`);
+  assert.equal(rows[0].n, 9);
+});
+
+test('a mail whose own statement fails for availability gets 451 alone; the others in its transaction are stored', async () => {
+  const writer = createMailWriter(db, { inFlight: 1 });
+  const requests = await Promise.all(Array.from({ length: 6 }, (_, i) => request(lsid('b', i), i === 3 ? 'busy' : `Customer ${i}`)));
+  const settled = await withTrigger('busy', '40001', false, () => Promise.allSettled(requests.map((r) => writer.write(r))));
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  assert.ok((settled[3] as PromiseRejectedResult).reason instanceof StorageUnavailableError);
+  assert.deepEqual(await statusOf(lsid('b', 3)), []);
+  assert.equal((await statusOf(lsid('b', 4)))[0]?.status, 'extracted');
+  // The sender retries once the database takes it: stored once.
+  assert.equal((await writer.write(requests[3] as StoreRequest)).status, 'extracted');
+  assert.equal((await statusOf(lsid('b', 3))).length, 1);
+});
+
+test('a COMMIT that fails answers every mail of the transaction 451 and stores none of them', async () => {
+  const writer = createMailWriter(db, { inFlight: 1 });
+  const requests = await Promise.all(Array.from({ length: 5 }, (_, i) => request(lsid('c', i), i === 4 ? 'at-commit' : `Customer ${i}`)));
+  const settled = await withTrigger('at-commit', '40001', true, () => Promise.allSettled(requests.map((r) => writer.write(r))));
+  // The first went alone and committed; the four behind it shared the transaction whose COMMIT failed.
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
+  for (const s of settled.slice(1)) assert.ok((s as PromiseRejectedResult).reason instanceof StorageUnavailableError);
+  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM messages WHERE message_id LIKE '<c%'`);
+  assert.equal(rows[0].n, 1);
+  const { rows: events } = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE lsid LIKE 'c%'`);
+  assert.equal(events[0].n, 1);
+});
+
+test('concurrent SMTP clients: fewer transactions than mails, every mail answered 250 and stored once', async () => {
+  const daemon = await startDaemon({ config: tdb.config({}), logger: testLogger(), db });
+  try {
+    const MAILS = 24;
+    const replies = await Promise.all(
+      Array.from({ length: MAILS }, async (_, i) => {
+        const v = values(lsid('d', i), `Customer ${i}`);
+        return sendMail(daemon.smtp.port, { subject: render(sessionEnd.subject, v), text: render(sessionEnd.body, v), messageId: `<${lsid('d', i)}@support.example.com>` });
+      }),
+    );
+    assert.deepEqual(new Set(replies.map((r) => r.code)), new Set([250]));
+    const metrics = await daemon.metrics.registry.getSingleMetricAsString('unmacro_mail_batch_size');
+    const transactions = Number(/unmacro_mail_batch_size_count (\d+)/.exec(metrics)?.[1]);
+    const mails = Number(/unmacro_mail_batch_size_sum (\d+)/.exec(metrics)?.[1]);
+    assert.equal(mails, MAILS);
+    assert.ok(transactions < MAILS, `${transactions} transactions for ${MAILS} mails`);
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n, count(DISTINCT message_id)::int AS d FROM messages WHERE message_id LIKE '<d%' AND status = 'extracted'`);
+    assert.deepEqual(rows[0], { n: MAILS, d: MAILS });
+  } finally {
+    await daemon.stop();
+  }
+});
