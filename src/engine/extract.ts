@@ -58,7 +58,7 @@ export interface SplitFailure {
 }
 
 /** Per slot, the spaces an empty value may lose between its literals (whitespace.ts). */
-export function overlapsOf(pattern: Pattern): number[] {
+function overlapsOf(pattern: Pattern): number[] {
   return pattern.slots.map((_, i) => emptyOverlap(pattern.trailingSpaces[i]!, leadingSpaces(pattern.literals[i + 1]!)));
 }
 

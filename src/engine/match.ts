@@ -75,7 +75,7 @@ export interface TemplateMiss {
 }
 
 /** Alternative readings returned with an ambiguous match, for people to compare. */
-export const ALTERNATIVES_SHOWN = 5;
+const ALTERNATIVES_SHOWN = 5;
 
 /**
  * How many of a reading's values do not look like their macro's (values.ts `fitsMacro`): a time

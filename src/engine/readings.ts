@@ -84,7 +84,7 @@ class ReadingSet {
 }
 
 /** The readings of one part with the macros in `pins` fixed; the failure says why there are none. */
-export function readPart(
+function readPart(
   pattern: Pattern,
   index: TextIndex,
   part: 'subject' | 'body',

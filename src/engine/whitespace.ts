@@ -14,7 +14,7 @@
  */
 
 /** Whether a UTF-16 code is horizontal white space (folded to a space for matching). */
-export function isHorizontalSpace(code: number): boolean {
+function isHorizontalSpace(code: number): boolean {
   return (
     code === 32 || code === 9 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
     code === 0x202f || code === 0x205f || code === 0x3000
