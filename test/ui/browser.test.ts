@@ -10,12 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startDaemon, type Daemon } from '../../src/daemon.js';
+import type { Daemon } from '../../src/daemon.js';
 import type { Database } from '../../src/db/pool.js';
-import { addTemplate } from '../../src/registry.js';
-import { createTestDatabase, testLogger, type TestDatabase } from '../support/database.js';
-import { render, sessionEndValues, shippedTemplate } from '../support/mail.js';
+import { render, sessionEndValues } from '../support/mail.js';
 import { sendMail } from '../support/smtp.js';
+import { startConsoleDaemon, type ConsoleDaemon } from './daemon.js';
 
 const CHROMIUM = [process.env.UNMACRO_CHROMIUM ?? '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const SKIP = CHROMIUM ? false : 'no Chromium found (install Debian\'s chromium package, or set UNMACRO_CHROMIUM): browser tests skipped';
@@ -29,7 +28,7 @@ const XSS_NAME = `<script>window.__pwned=1</script><img src=x onerror="window.__
 const XSS_CHAT = `15:00:01 John: <a href="javascript:window.__pwned=3">click me</a> <svg onload="window.__pwned=4"></svg> "><script>window.__pwned=5</script>`;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-let tdb: TestDatabase;
+let started: ConsoleDaemon;
 let db: Database;
 let daemon: Daemon;
 let base: string;
@@ -47,13 +46,9 @@ before(async () => {
     entryPoints: [path.join(ROOT, 'src/ui/client/console.ts'), path.join(ROOT, 'src/ui/client/console.css')],
     bundle: true, minify: true, format: 'esm', target: 'es2020', outdir: path.join(ROOT, 'dist/ui/assets'), logLevel: 'warning',
   });
-  tdb = await createTestDatabase();
-  db = await tdb.open();
-  daemon = await startDaemon({ config: tdb.config(), logger: testLogger(), db });
-  base = `http://127.0.0.1:${daemon.http?.port}`;
-  const t = shippedTemplate('session-end');
-  await addTemplate(db, t.source, 'session-end.tmpl');
-  await new Promise((r) => setTimeout(r, 1200));
+  started = await startConsoleDaemon();
+  ({ db, daemon, base } = started);
+  const t = started.template;
   // An extracted session whose values carry markup.
   const hostile = sessionEndValues({ LSID: 'a'.repeat(32), CUSTOMER_NAME: XSS_NAME, SESSION_CHAT: XSS_CHAT, SESSION_NOTES: `javascript:window.__pwned=6` });
   assert.equal((await sendMail(daemon.smtp.port, { subject: render(t.subject, hostile), text: render(t.body, hostile) })).code, 250);
@@ -89,9 +84,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
-  await daemon?.stop();
-  await db?.close();
-  await tdb?.drop();
+  await started?.stop();
 });
 
 async function shot(name: string): Promise<void> {

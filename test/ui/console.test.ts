@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import type { Database } from '../../src/db/pool.js';
-import { addTemplate } from '../../src/registry.js';
 import { createConsole } from '../../src/ui/console.js';
 import { isLoopbackHost } from '../../src/ui/security.js';
-import { createTestDatabase, testLogger, type TestDatabase } from '../support/database.js';
+import { testLogger, type TestDatabase } from '../support/database.js';
 import { render, sessionEndValues, shippedTemplate } from '../support/mail.js';
 import { sendMail } from '../support/smtp.js';
+import { startConsoleDaemon, type ConsoleDaemon } from './daemon.js';
 
+let started: ConsoleDaemon;
 let tdb: TestDatabase;
 let db: Database;
 let daemon: Daemon;
@@ -19,13 +20,9 @@ let base: string;
 const XSS = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;
 
 before(async () => {
-  tdb = await createTestDatabase();
-  db = await tdb.open();
-  daemon = await startDaemon({ config: tdb.config(), logger: testLogger(), db });
-  base = `http://127.0.0.1:${daemon.http?.port}`;
-  const t = shippedTemplate('session-end');
-  await addTemplate(db, t.source, 'session-end.tmpl');
-  await new Promise((r) => setTimeout(r, 1200)); // the daemon picks up templates within a second
+  started = await startConsoleDaemon();
+  ({ tdb, db, daemon, base } = started);
+  const t = started.template;
   const values = sessionEndValues({ CUSTOMER_NAME: XSS, SESSION_CHAT: `15:00:01 John: <a href="javascript:alert(1)">click</a> ${XSS}` });
   assert.equal((await sendMail(daemon.smtp.port, { subject: render(t.subject, values), text: render(t.body, values) })).code, 250);
   // Unmatched mail with markup in its subject and body.
@@ -34,9 +31,7 @@ before(async () => {
   }
 });
 after(async () => {
-  await daemon?.stop();
-  await db?.close();
-  await tdb?.drop();
+  await started?.stop();
 });
 
 async function get(path: string, headers: Record<string, string> = {}) {
