@@ -9,7 +9,8 @@ import { lineAndColumn, type TextIndex } from './anchors.js';
 import { AMBIGUITY_COUNT_LIMIT, enumerateSplits, searchAnchors, type Anchors, type SplitFailure } from './extract.js';
 import type { Pattern } from './pattern.js';
 import type { Constraint } from './relation.js';
-import { fold, normaliseValue, squashSpaces, valueExtent } from './whitespace.js';
+import { fitsMacro } from './values.js';
+import { fold, squashSpaces, valueExtent } from './whitespace.js';
 
 /** Where one value lies in the mail text the engine matched (UTF-16 offsets). */
 export interface ValueSpan {
@@ -36,15 +37,6 @@ export interface Readings {
 
 /** How many body searches one subject may fan out to (one per distinct value of the shared macros). */
 const BODY_SEARCHES_MAX = 16;
-
-/** Largest value of a PostgreSQL bigint, as digits. */
-const BIGINT_MAX = '9223372036854775807';
-
-/** Whether LSEQ digits fit a bigint: a typed value that must parse, or the reading is none. */
-function fitsBigint(digits: string): boolean {
-  const d = digits.replace(/^0+(?=\d)/, '');
-  return d.length < BIGINT_MAX.length || (d.length === BIGINT_MAX.length && d <= BIGINT_MAX);
-}
 
 function constraintsFor(pattern: Pattern, pins: ReadonlyMap<string, string | null>): Constraint[] {
   return pattern.slots.map((s) => {
@@ -145,7 +137,9 @@ function enumerate(
     for (let i = 0; i < pattern.slots.length; i++) {
       const macro = pattern.slots[i]!.macro;
       const raw = ends[i]! > starts[i]! ? index.original.slice(starts[i], ends[i]) : '';
-      const value = normaliseValue(raw, macro.name, macro.multiline);
+      const [a, b] = valueExtent(raw, macro.multiline);
+      const canonical = raw.slice(a, b);
+      const value = canonical === '' || canonical === `%${macro.name}%` ? null : canonical;
       if (values.has(macro.name) && !pins.has(macro.name)) {
         const before = values.get(macro.name)!;
         // A macro used twice in one part: one value (up to runs of spaces), or no reading.
@@ -156,12 +150,12 @@ function enumerate(
           return true;
         }
       }
-      if (macro.name === 'LSEQ' && value !== null && /^\d+$/.test(value) && !fitsBigint(value)) {
+      // A typed value that must parse (LSEQ digits) and does not fit its column is no reading.
+      if (macro.kind === 'integer' && value !== null && !fitsMacro(macro, value)) {
         rejected = `%LSEQ% ${value} does not fit a bigint`;
         return true;
       }
       values.set(macro.name, value);
-      const [a, b] = valueExtent(raw, macro.multiline);
       spans.push({ macro: macro.name, part, start: starts[i]! + a, end: starts[i]! + b });
     }
     readings.add({ values, spans });

@@ -127,7 +127,8 @@ export function leadingSpaces(literal: string): number {
  * first text when the value starts mid-line). Null for an empty value or the unrendered `%NAME%`.
  */
 export function normaliseValue(raw: string, macroName: string, multiline: boolean): string | null {
-  const value = multiline ? stripBlankLines(raw) : trimStartSpaces(trimEndSpaces(raw));
+  const [start, end] = valueExtent(raw, multiline);
+  const value = raw.slice(start, end);
   if (value === '' || value === `%${macroName}%`) return null;
   return value;
 }
@@ -152,12 +153,6 @@ export function valueExtent(raw: string, multiline: boolean): [number, number] {
   return start >= end ? [start, start] : [start, end];
 }
 
-function stripBlankLines(text: string): string {
-  // Cut from a prepared text, a value has no spaces before its line ends; valueExtent trims the
-  // end of its last line (it may end mid-line, before a literal that began with spaces).
-  const [start, end] = valueExtent(text, true);
-  return text.slice(start, end);
-}
 
 /** A value with its runs of white space as single spaces: equal values up to what relays change. */
 export function squashSpaces(value: string): string {
