@@ -12,13 +12,15 @@ import { fold } from './whitespace.js';
 export interface TextIndex {
   readonly text: string;
   readonly original: string;
+  /** Whether spaces at the text's start were trimmed (a subject), not only its blank lines. */
+  readonly startTrimmed: boolean;
   /** Positions of every `\n`, ascending. */
   readonly newlines: Int32Array;
 }
 
 /** Indexes a prepared text for matching. */
-export function indexText(original: string): TextIndex {
-  return new LineIndex(original);
+export function indexText(original: string, startTrimmed = false): TextIndex {
+  return new LineIndex(original, startTrimmed);
 }
 
 /** Line ends are found on first use: templates without one-line values never need them. */
@@ -26,7 +28,10 @@ class LineIndex implements TextIndex {
   private lines: Int32Array | undefined;
   readonly text: string;
 
-  constructor(readonly original: string) {
+  constructor(
+    readonly original: string,
+    readonly startTrimmed: boolean,
+  ) {
     this.text = fold(original);
   }
 
@@ -129,6 +134,8 @@ export interface OccurrenceOptions {
   /** The literal follows a slot: at the very start of the text its leading line ends may be
    * missing (the values before it were empty and the blank lines were stripped). */
   readonly flexStart: boolean;
+  /** With flexStart: the text's leading spaces were trimmed too, so they may all be missing. */
+  readonly startTrimmed?: boolean;
   /** The literal precedes a slot: at the very end of the text its trailing white space may be
    * missing, for the same reason. */
   readonly flexEnd: boolean;
@@ -163,7 +170,7 @@ export function findOccurrences(text: string, literal: string, options: Occurren
       k++;
     }
     if (k === literal.length && options.flexEnd) add(out, 0, 0, options, n);
-    for (const c of k > cut ? [k, cut] : [cut]) {
+    for (const c of options.startTrimmed && k > cut ? [k, cut] : [cut]) {
       if (c === 0) continue;
       const rest = literal.slice(c);
       const restCore = pad > 0 && rest.length >= pad ? rest.slice(0, rest.length - pad) : rest;

@@ -59,7 +59,12 @@ export interface SplitFailure {
 
 /** Per slot, the spaces an empty value may lose between its literals (whitespace.ts). */
 function overlapsOf(pattern: Pattern): number[] {
-  return pattern.slots.map((_, i) => emptyOverlap(pattern.trailingSpaces[i]!, leadingSpaces(pattern.literals[i + 1]!)));
+  const { literals, trailingSpaces } = pattern;
+  // An empty literal between two values is transparent: when both values are empty, the spaces
+  // around them form one run, so look through it to the literal beyond.
+  const trailing = (i: number): number => (i > 0 && literals[i] === '' ? trailing(i - 1) : trailingSpaces[i]!);
+  const leading = (i: number): number => (i < literals.length - 1 && literals[i] === '' ? leading(i + 1) : leadingSpaces(literals[i]!));
+  return pattern.slots.map((_, i) => emptyOverlap(trailing(i), leading(i + 1)));
 }
 
 /** Finds the feasible anchors of `pattern` in `index`, or explains why there are none. */
@@ -117,7 +122,7 @@ function findAnchors(index: TextIndex, pattern: Pattern, overlaps: readonly numb
   let from = 0;
   for (let i = 0; i <= n; i++) {
     const literal = literals[i]!;
-    const flex = { flexStart: i > 0, flexEnd: i < n, pad: i < n ? trailingSpaces[i]! : 0, from, to: upper[i]! };
+    const flex = { flexStart: i > 0, startTrimmed: index.startTrimmed, flexEnd: i < n, pad: i < n ? trailingSpaces[i]! : 0, from, to: upper[i]! };
     let found: Occurrences;
     if (i === 0) found = findForms(text, pattern.forms[i]!, { ...flex, only: 0 });
     else if (i === n) found = findForms(text, pattern.forms[i]!, { ...flex, only: text.length - literal.length, mustEnd: true });

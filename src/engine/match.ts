@@ -38,7 +38,7 @@ export function prepareMail(mail: MailInput): PreparedMail {
   const hasText = (mail.text ?? '').trim() !== '';
   const text = hasText || !mail.html ? indexText(prepareBody(mail.text ?? '')) : htmlText();
   return {
-    subject: indexText(prepareSubject(mail.subject ?? '')),
+    subject: indexText(prepareSubject(mail.subject ?? ''), true),
     text,
     html: () => (mail.html ? htmlText() : text),
     recipients: (mail.recipients ?? []).map((r) => r.trim().replace(/^<|>$/g, '').toLowerCase()),

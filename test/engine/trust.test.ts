@@ -101,3 +101,13 @@ test('spans locate every value in the matched text', () => {
   }
   assert.equal(r.spans.length, 3);
 });
+
+test('a collapsed run across two empty values is still read; leading body spaces are not dropped', () => {
+  // Found by fuzz:extract: with an empty literal between two empty values the collapsed run was
+  // not accepted, and a body's leading space was treated as trimmable like a subject's, so
+  // `command_shell_recording = "%END_TIME%"` came out `extracted`.
+  const t = template('%END_TIME% %COMMAND_SHELL_RECORDING%%PRIMARY_REP_PUBLIC_DISPLAY_NAME% for %LSEQ%\n\n,%START_TIME%');
+  const r = found(createMatcher([t]).match({ subject: '', text: '%END_TIME% for %LSEQ%\n\n,2024-12-03 15:26:05 UTC' }));
+  assert.ok(readings(r).some((v) => v.END_TIME === null && v.COMMAND_SHELL_RECORDING === null && v.START_TIME === '2024-12-03 15:26:05 UTC'));
+  if (r.status === 'extracted') assert.equal(r.values.COMMAND_SHELL_RECORDING, null);
+});
