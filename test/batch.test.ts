@@ -80,6 +80,56 @@ test('mails queued behind a transaction share the next one; a poison mail in it 
   assert.equal(rows[0].n, 9);
 });
 
+/** `db` with a pool whose clients count the statements they send. */
+function counting(): { db: Database; statements: string[] } {
+  const statements: string[] = [];
+  const pool = Object.create(db.pool) as typeof db.pool;
+  pool.connect = (async () => {
+    const client = await db.pool.connect();
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    return Object.assign(Object.create(client), {
+      query: (...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+        statements.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
+        return query(...args);
+      },
+    });
+  }) as typeof pool.connect;
+  return { db: { ...db, pool }, statements };
+}
+
+test('a batch is written in one statement: messages, events, typed rows and children of every mail', async () => {
+  const { db: countingDb, statements } = counting();
+  const writer = createMailWriter(countingDb, { inFlight: 1 });
+  const requests = await Promise.all(Array.from({ length: 8 }, (_, i) => request(lsid('e', i), `Customer ${i}`)));
+  const results = await Promise.all(requests.map((r) => writer.write(r)));
+  assert.deepEqual(writer.stats(), { transactions: 2, mails: 8 });
+  assert.deepEqual(statements, ['WITH ids', 'WITH ids']);
+  assert.deepEqual(new Set(results.map((r) => r.status)), new Set(['extracted']));
+  const { rows } = await db.pool.query(
+    `SELECT m.id::text, e.lsid, s.customer_name, (SELECT count(*)::int FROM chat_messages c WHERE c.event_id = e.id) AS chat,
+            (SELECT count(*)::int FROM event_labels l WHERE l.event_id = e.id) AS labels
+       FROM messages m JOIN events e ON e.mail_id = m.id JOIN session_end s ON s.event_id = e.id AND s.mail_id = m.id
+      WHERE e.lsid LIKE 'e%' ORDER BY m.id`,
+  );
+  assert.deepEqual(rows.map((r) => r.id), results.map((r) => r.id));
+  assert.deepEqual(rows.map((r) => [r.lsid, r.customer_name, r.chat > 0, r.labels > 0]), requests.map((_, i) => [lsid('e', i), `Customer ${i}`, true, true]));
+});
+
+test('a delivery repeated within a batch: the one statement is refused, mail by mail the second becomes its duplicate', async () => {
+  const { db: countingDb, statements } = counting();
+  const writer = createMailWriter(countingDb, { inFlight: 1 });
+  const first = await request(lsid('f', 0), 'Customer 0');
+  const others = await Promise.all(Array.from({ length: 3 }, (_, i) => request(lsid('f', i + 1), `Customer ${i + 1}`)));
+  const results = await Promise.all([others[0], first, others[1], first, others[2]].map((r) => writer.write(r as StoreRequest)));
+  assert.deepEqual(results.map((r) => r.status), ['extracted', 'extracted', 'extracted', 'duplicate', 'extracted']);
+  // The lone first mail went in one statement; the batch of four was refused (unique index), then went mail by mail.
+  assert.deepEqual(statements.slice(0, 3), ['WITH ids', 'WITH ids', 'BEGIN']);
+  const stored = await statusOf(lsid('f', 0));
+  assert.deepEqual(stored.map((s) => s.status), ['extracted', 'duplicate']);
+  assert.match(String(stored[1]?.detail), new RegExp(`same Message-ID and content as message ${results[1]?.id}`));
+});
+
 test('a mail whose own statement fails for availability gets 451 alone; the others in its transaction are stored', async () => {
   const writer = createMailWriter(db, { inFlight: 1 });
   const requests = await Promise.all(Array.from({ length: 6 }, (_, i) => request(lsid('b', i), i === 3 ? 'busy' : `Customer ${i}`)));

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { ProtocolQueue } from './embedded-queue.js';
 
 const { pgdata, socketPath, maxConnections } = workerData as { pgdata: string; socketPath: string; maxConnections: number };
 const port = parentPort;
@@ -13,6 +14,8 @@ if (!port) throw new Error('embedded-server runs as a worker thread');
 try {
   const db = await PGlite.create(pgdata);
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
+  // Before start(): each connection takes the server's queue when it is accepted.
+  (server as unknown as { queryQueue: ProtocolQueue }).queryQueue = new ProtocolQueue(db);
   try {
     await server.start();
     await fs.chmod(socketPath, 0o600); // PGlite accepts any password: the file mode is the access control

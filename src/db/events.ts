@@ -97,10 +97,11 @@ function typedCte(schema: string, e: EventRows, origin: EventOrigin, $: Param): 
   return `
   typed AS (
     INSERT INTO ${table}
-    SELECT (jsonb_populate_record(NULL::${table}, ${$(e.typedRow.columns)}::jsonb || jsonb_build_object(
+    SELECT r.*
+      FROM event, mail,
+           jsonb_populate_record(NULL::${table}, ${$(e.typedRow.columns)}::jsonb || jsonb_build_object(
              'event_id', event.id, 'mail_id', mail.id, 'received_at', ${$(origin.receivedAt)}::timestamptz,
-             'template_name', ${$(origin.templateName)}::text, 'template_version', ${$(origin.templateVersion)}::int))).*
-      FROM event, mail
+             'template_name', ${$(origin.templateName)}::text, 'template_version', ${$(origin.templateVersion)}::int)) r
   ),`;
 }
 

@@ -53,9 +53,9 @@ export function messageInsert(schema: string, m: NewMessage, $: Param, o: Messag
                                    content_hash, attachments, status, detail, template_name, template_version,
                                    alternatives, duplicate_of, processed_at)
    ${o.id ? 'OVERRIDING SYSTEM VALUE' : ''}
-   -- The raw bytes travel as base64: a third smaller on the wire than bytea's hex text.
+   -- The raw bytes travel as they are: pg sends a Buffer as a binary parameter, without a copy in text.
    SELECT ${o.id ? `${o.id}, ` : ''}${$(m.receivedAt)}::timestamptz, ${$(text(m.mailFrom))}, ${$(m.rcptTo.map(text))}::text[], ${$(text(m.remoteAddress))},
-          ${$(text(m.messageId))}, ${$(text(m.subject))}, ${$(m.raw.length)}::int, decode(${$(m.raw.toString('base64'))}, 'base64'),
+          ${$(text(m.messageId))}, ${$(text(m.subject))}, ${$(m.raw.length)}::int, ${$(m.raw)}::bytea,
           ${$(m.contentHash)}::bytea, ${$(m.attachments)}::int, ${o.status ?? `${$(m.status)}`}, ${o.detail ?? `${$(text(m.detail))}`},
           ${$(m.templateName)}, ${$(m.templateVersion)}::int, ${$(m.alternatives)}::int, ${o.duplicateOf ?? `${$(m.duplicateOf ?? null)}::bigint`}, now()
    ${o.from ?? ''}

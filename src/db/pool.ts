@@ -2,7 +2,6 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { openEmbedded } from './embedded.js';
-import { withTransaction } from './transaction.js';
 
 /** Client-side margin over the server's statement_timeout, for a server that stopped answering. */
 const QUERY_TIMEOUT_GRACE_MS = 2_000;
@@ -57,7 +56,7 @@ export async function openDatabase(
     poolSize: config.dbPoolSize * ((config.workers ?? 1) + 1),
     logger,
   });
-  const pool = inTransactions(watch(new pg.Pool({ ...common, host: embedded.socketDir, user: 'postgres', database: 'postgres' }), logger));
+  const pool = watch(new pg.Pool({ ...common, host: embedded.socketDir, user: 'postgres', database: 'postgres' }), logger);
   return {
     pool,
     schema: config.dbSchema,
@@ -78,20 +77,6 @@ export async function openDatabase(
 function watch(pool: pg.Pool, logger: Logger): pg.Pool {
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
-  return pool;
-}
-
-/**
- * On the embedded database, runs every `pool.query` in its own transaction. pglite-socket gives a
- * connection the database to itself for a whole transaction, but outside one it interleaves the
- * messages of concurrent extended-protocol queries (Parse, Bind, Execute): a large query's
- * statement could be replaced by another connection's before its Bind arrived, and run the wrong
- * statement. Checked-out clients are unaffected: unmacro begins their transactions itself.
- */
-function inTransactions(pool: pg.Pool): pg.Pool {
-  const query = (config: string | pg.QueryConfig, values?: unknown[]) =>
-    withTransaction(pool, (client) => client.query(config as string, values));
-  (pool as unknown as { query: typeof query }).query = query;
   return pool;
 }
 

@@ -10,17 +10,30 @@ export const BATCH_MAX_MAILS = 48;
 /** Most raw bytes written in one transaction (a single larger mail still goes, alone). */
 export const BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /**
- * Transactions in flight at once. One alone would run every statement on one backend, one after
- * the other: large mails (their statements cost more than the commit) went slower than with a
- * transaction each. A few keep the server's cores busy; mails beyond them share transactions.
+ * Batches in flight at once. One alone would leave PostgreSQL idle while it waits for its WAL
+ * flush, and Node idle while PostgreSQL works; two overlap them on a two-core machine. Beyond
+ * that, batches only get smaller (more statements for the same mails).
  */
-export const BATCHES_IN_FLIGHT = 4;
+export const BATCHES_IN_FLIGHT = 2;
 
 /**
  * Writes one mail inside a batch's transaction. It rejects for this mail alone (the caller has
  * rolled back to its savepoint); a BatchBroken error means the transaction itself is lost.
  */
 export type BatchStep<T, R> = (client: pg.PoolClient, item: T) => Promise<R>;
+
+/**
+ * Writes every item of a batch in ONE statement (so one transaction without BEGIN, and one round
+ * trip), resolving with each item's result in order; it throws when any item cannot be written
+ * that way, and then nothing of it is stored.
+ */
+export type BatchAll<T, R> = (client: pg.PoolClient, items: readonly T[]) => Promise<R[]>;
+
+/** How a batch is written: all at once when that works, else item by item. */
+export interface BatchSteps<T, R> {
+  readonly all?: BatchAll<T, R>;
+  readonly each: BatchStep<T, R>;
+}
 
 /** The transaction of a batch cannot go on (a savepoint could not be rolled back to): every mail in it fails. */
 export class BatchBroken extends Error {
@@ -33,11 +46,18 @@ export class BatchBroken extends Error {
 export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
- * Runs `step` for each item in ONE transaction on one connection, then commits. Resolves after
- * COMMIT with each item's own result or failure; rejects (StorageUnavailableError) when the
- * transaction as a whole fails, and then nothing of it is stored.
+ * Writes `items` on one connection and resolves after they are committed, with each item's own
+ * result or failure; rejects (StorageUnavailableError) when the batch as a whole fails, and then
+ * nothing of it is stored.
+ *
+ * First all together (`steps.all`, one statement). When the database refuses that statement (a
+ * delivery already stored, an identical event, a value it rejects, a conflict), nothing of it was
+ * stored, and the items go again one by one in ONE transaction, each behind a savepoint, so that
+ * an item's failure is its own. When the statement failed without an answer from the database
+ * (connection lost, client timeout), whether it committed is unknown: the batch fails, and the
+ * connection is not reused.
  */
-export async function writeBatch<T, R>(pool: pg.Pool, items: readonly T[], step: BatchStep<T, R>): Promise<Settled<R>[]> {
+export async function writeBatch<T, R>(pool: pg.Pool, items: readonly T[], steps: BatchSteps<T, R>): Promise<Settled<R>[]> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -46,25 +66,50 @@ export async function writeBatch<T, R>(pool: pg.Pool, items: readonly T[], step:
   }
   let broken = false;
   try {
-    await client.query('BEGIN');
-    const settled: Settled<R>[] = [];
-    for (const item of items) {
+    if (steps.all) {
       try {
-        settled.push({ ok: true, value: await step(client, item) });
+        return (await steps.all(client, items)).map((value) => ({ ok: true, value }));
       } catch (err) {
-        if (err instanceof BatchBroken) throw err.reason;
-        settled.push({ ok: false, error: err });
+        if (!refusedByServer(err)) {
+          broken = true;
+          throw new StorageUnavailableError(err);
+        }
       }
     }
-    await client.query('COMMIT');
-    return settled;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => (broken = true));
-    throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(err);
+    return await oneByOne(client, items, steps.each).catch(async (err: unknown) => {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err instanceof StorageUnavailableError ? err : new StorageUnavailableError(err);
+    });
   } finally {
     // A connection that could not even roll back is not given to the next caller.
     client.release(broken || undefined);
   }
+}
+
+/** Each item behind its own savepoint, all in one transaction. */
+async function oneByOne<T, R>(client: pg.PoolClient, items: readonly T[], step: BatchStep<T, R>): Promise<Settled<R>[]> {
+  await client.query('BEGIN');
+  const settled: Settled<R>[] = [];
+  for (const item of items) {
+    try {
+      settled.push({ ok: true, value: await step(client, item) });
+    } catch (err) {
+      if (err instanceof BatchBroken) throw err.reason;
+      settled.push({ ok: false, error: err });
+    }
+  }
+  await client.query('COMMIT');
+  return settled;
+}
+
+/**
+ * True when the database answered that the statement failed (an error with a SQLSTATE): its
+ * implicit transaction was rolled back. Not for lost connections and shutdowns (class 08, 57),
+ * after which the connection is gone.
+ */
+function refusedByServer(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57)/.test(code);
 }
 
 /** Counts of the group commit, for metrics and tests. */
@@ -94,7 +139,7 @@ interface Waiting<T, R> {
  */
 export function createGroupCommit<T, R>(options: {
   readonly db: Pick<Database, 'pool'>;
-  readonly step: BatchStep<T, R>;
+  readonly steps: BatchSteps<T, R>;
   readonly bytes: (item: T) => number;
   readonly maxMails?: number;
   readonly maxBytes?: number;
@@ -137,7 +182,7 @@ export function createGroupCommit<T, R>(options: {
       const settled = await writeBatch(
         options.db.pool,
         batch.map((w) => w.item),
-        options.step,
+        options.steps,
       );
       settled.forEach((s, i) => {
         const w = batch[i] as Waiting<T, R>;

@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import type { MatchResult } from '../engine/index.js';
 import { insertEmailEvent, insertMatchedMail, mailOfEvent, type EventOrigin } from '../db/events.js';
+import { insertMails } from '../db/mails.js';
 import { findDelivery, insertMessage, updateOutcome, type MessageOutcome, type MessageStatus, type NewMessage } from '../db/messages.js';
 import type { Database } from '../db/pool.js';
 import type { ReceivedMail } from '../smtp/server.js';
 import type { TemplateSet } from './catalog.js';
 import { failureKind, contentReason } from '../db/failure.js';
 import { StorageUnavailableError } from '../errors.js';
-import { BatchBroken, createGroupCommit, writeBatch, type GroupCommit } from './batch.js';
+import { BatchBroken, createGroupCommit, writeBatch, type BatchSteps, type GroupCommit } from './batch.js';
 import { readEvent, type EventRows } from './event.js';
 import { parseMail, type ParsedMail } from './parse.js';
 
@@ -58,13 +59,19 @@ export function createMailWriter(
   db: Pick<Database, 'pool' | 'schema' | 'kind'>,
   options: { readonly onBatch?: (mails: number) => void; readonly inFlight?: number } = {},
 ): MailWriter {
+  return createGroupCommit<StoreRequest, Stored>({ db, steps: mailSteps(db), bytes: (request) => request.mail.raw.length, ...options });
+}
+
+/** How mails are stored: a batch in one statement, or (when that is refused) each mail on its own. */
+function mailSteps(db: Pick<Database, 'schema' | 'kind'>): BatchSteps<StoreRequest, Stored> {
   const prepared = db.kind === 'server';
-  return createGroupCommit<StoreRequest, Stored>({
-    db,
-    step: (client, request) => storeOrExplain(client, db.schema, prepared, request),
-    bytes: (request) => request.mail.raw.length,
-    ...options,
-  });
+  return {
+    all: async (client, requests) => {
+      const ids = await insertMails(client, db.schema, requests.map(({ mail, analysis }) => ({ message: newMessage(mail, analysis), event: eventOf(mail.receivedAt, analysis) })));
+      return requests.map(({ analysis }, i) => storedAs(ids[i] as string, analysis.outcome.status, analysis));
+    },
+    each: (client, request) => storeOrExplain(client, db.schema, prepared, request),
+  };
 }
 
 /**
@@ -90,7 +97,7 @@ export async function ingestMail(
 
 /** One mail in a transaction of its own. */
 async function storeAlone(db: Pick<Database, 'pool' | 'schema' | 'kind'>, request: StoreRequest): Promise<Stored> {
-  const [settled] = await writeBatch(db.pool, [request], (client, r) => storeOrExplain(client, db.schema, db.kind === 'server', r));
+  const [settled] = await writeBatch(db.pool, [request], mailSteps(db));
   if (!settled?.ok) throw settled?.error;
   return settled.value;
 }
@@ -191,26 +198,18 @@ async function store(
   mail: ReceivedMail & { receivedAt: Date },
   a: Analysis,
   options: IngestOptions,
-): Promise<Omit<IngestResult, 'analyseMs' | 'storeMs'>> {
-  const message: NewMessage = {
-    ...mail,
-    ...a.outcome,
-    ...(a.bare ? { mailFrom: null, rcptTo: [], remoteAddress: null } : {}),
-    subject: a.bare ? null : (a.parsed?.subject ?? null),
-    messageId: a.parsed?.messageId ?? null,
-    contentHash: a.parsed?.contentHash ?? null,
-    attachments: a.parsed?.attachments ?? 0,
-  };
+): Promise<Stored> {
+  const message = newMessage(mail, a);
   const { event } = a;
   const origin = eventOrigin(mail.receivedAt, a);
   let id: string | undefined;
   let status: MessageStatus = a.outcome.status;
   let known: string | undefined;
   if (event && origin) {
-    const stored = await insertMatchedMail(db, schema, message, event, origin, prepared);
-    id = stored.messageId;
-    status = (stored.status as MessageStatus | undefined) ?? status;
-    known = stored.known;
+    const written = await insertMatchedMail(db, schema, message, event, origin, prepared);
+    id = written.messageId;
+    status = (written.status as MessageStatus | undefined) ?? status;
+    known = written.known;
   } else {
     id = (await insertMessage(db, schema, message))?.id;
   }
@@ -222,8 +221,31 @@ async function store(
     const dup = await insertMessage(db, schema, { ...message, ...duplicate, templateName: null, templateVersion: null, alternatives: null });
     return { id: dup?.id as string, status: 'duplicate', messageId: message.messageId };
   }
-  const matched = a.outcome.templateName ? { template: a.outcome.templateName, event: event?.event, lsid: event?.lsid ?? null } : {};
-  return { id, status, messageId: message.messageId, ...matched };
+  return storedAs(id, status, a);
+}
+
+/** The `messages` row of a mail (without envelope or subject when the analysis says `bare`). */
+function newMessage(mail: ReceivedMail & { receivedAt: Date }, a: Analysis): NewMessage {
+  return {
+    ...mail,
+    ...a.outcome,
+    ...(a.bare ? { mailFrom: null, rcptTo: [], remoteAddress: null } : {}),
+    subject: a.bare ? null : (a.parsed?.subject ?? null),
+    messageId: a.parsed?.messageId ?? null,
+    contentHash: a.parsed?.contentHash ?? null,
+    attachments: a.parsed?.attachments ?? 0,
+  };
+}
+
+/** What a stored mail tells its sender and the log. */
+function storedAs(id: string, status: MessageStatus, a: Analysis): Stored {
+  const matched = a.outcome.templateName ? { template: a.outcome.templateName, event: a.event?.event, lsid: a.event?.lsid ?? null } : {};
+  return { id, status, messageId: a.parsed?.messageId ?? null, ...matched };
+}
+
+function eventOf(receivedAt: Date, a: Analysis): { rows: EventRows; origin: EventOrigin } | undefined {
+  const origin = eventOrigin(receivedAt, a);
+  return a.event && origin ? { rows: a.event, origin } : undefined;
 }
 
 function eventOrigin(receivedAt: Date, a: Analysis): EventOrigin | undefined {
