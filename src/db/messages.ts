@@ -97,7 +97,9 @@ export async function updateOutcome(db: Db, schema: string, id: string, o: Messa
  * Text and jsonb reject both, and no retry would cure it.
  */
 export function text<T extends string | null>(value: T): T {
-  return (value === null ? value : value.replace(/\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')) as T;
+  // Nearly every value is already fine: two native scans instead of the regular expression.
+  if (value === null || (!value.includes('\0') && (value as string & { isWellFormed(): boolean }).isWellFormed())) return value;
+  return (value.replace(/\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')) as T;
 }
 
 /** Filters of `unmacro messages`. */
