@@ -156,7 +156,7 @@ try {
   const cpu = os.cpus();
   print(`# unmacro benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick)' : ''}`);
   print();
-  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; ${MAILS} distinct mails per cell (no new mail after ${CELL_SECONDS} s, ${PER_MAIL_SECONDS} s with one connection per mail); the load client, bare and E each in their own process. E = smtp-server + mailparser simpleParser + one INSERT (autocommit) before the 250; p50/p99 from MAIL (keep-alive) or from connect (one connection per mail) to the 250; client CPU = the load client's CPU time as % of one core over the cell.`);
+  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; ${MAILS} distinct mails per cell (no new mail after ${CELL_SECONDS} s, ${PER_MAIL_SECONDS} s with one connection per mail); the load client, bare and E each in their own process. E = smtp-server (its defaults, so its 100 ms wait before the greeting too) + mailparser simpleParser + one INSERT (autocommit) before the 250; p50/p99 from MAIL (keep-alive) or from connect (one connection per mail) to the 250; client CPU = the load client's CPU time as % of one core over the cell.`);
   print();
   await keepAliveTable(bare, e, daemon);
   print();
