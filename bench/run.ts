@@ -1,32 +1,49 @@
-// The whole benchmark, one table: SMTP end to end (unmacro serve, its own process) beside the
-// ceilings measured in the same run, at 1, 8 and 32 connections for 2 KB, 20 KB and 200 KB
-// session-end mails; then decode + extract throughput, serial HTTP events, the daemon's peak
-// memory and `unmacro import` of an mbox. The load client runs in its own process (bench/load-client.ts).
-//   bare          smtp-server that only drains the message stream
-//   parse+insert  smtp-server + mailparser + one INSERT per commit (what any such daemon must do)
-//   pg alone      one single-row INSERT per commit, as many clients as connections (no SMTP)
-// Usage: npm run bench [-- --mails N] [-- --workers N] [-- --write]   (BENCH_DATABASE_URL, default the local server)
-import { execFile } from 'node:child_process';
+// The whole benchmark in one run, as markdown: SMTP end to end (unmacro serve, its own process)
+// beside the ceilings measured in the same run, each server in its own process and the load
+// client in another (bench/ceiling.ts, bench/load-client.ts), with distinct real session-end mails:
+//   bare     smtp-server that only drains the message stream
+//   E        smtp-server + mailparser + one INSERT (autocommit) before the 250: what any such daemon must do
+// Keep-alive connections (1, 8, 32) for 2 KB and 20 KB mails, then one connection per mail (1 and
+// 8 senders, 2 KB); then decode + extract throughput, serial HTTP events, the daemon's peak
+// memory, the memory for one 25 MiB mail, the CLI on the embedded database (bench/cli.ts) and
+// `unmacro import` of an mbox. Each cell is bounded in mails and in time.
+// Usage: npm run bench [-- --mails N] [-- --workers N] [-- --sizes 2,20,200] [-- --quick] [-- --write]
+//   --quick  a smoke run: 100 mails per cell, 2 KB only, a 2 MiB large mail, no CLI times
+//   --write  rewrites the top of BENCHMARKS.md (up to "## Reading the figures")
+//   BENCH_DATABASE_URL names the server (default the local one); a database is made and dropped.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
-import { simpleParser } from 'mailparser';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { createMatcher, parseTemplate } from '../src/engine/index.js';
 import { parseMail } from '../src/pipeline/parse.js';
-import { runCli, startServe } from '../test/support/cli.js';
-import { chat, compose, render, sessionEndValues, shippedTemplate } from '../test/support/mail.js';
+import { runCli, startServe, type ServeProcess } from '../test/support/cli.js';
+import { bigMailLine } from './big-mail.js';
 import { cliTimes } from './cli.js';
-import { TOKEN, type LoadResult } from './load-client.js';
+import { TOKEN, type LoadMode, type LoadResult } from './load-client.js';
+import { SIZES, sessionEnd, template } from './mails.js';
+import { endChildren, load, memoryMib, startCeiling, type Ceiling } from './processes.js';
 
-const { values: args } = parseArgs({ options: { mails: { type: 'string', default: '600' }, workers: { type: 'string', default: '1' }, write: { type: 'boolean', default: false } } });
-const MAILS = Number(args.mails);
+const { values: args } = parseArgs({
+  options: {
+    mails: { type: 'string' }, workers: { type: 'string', default: '1' }, sizes: { type: 'string' },
+    quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false },
+  },
+});
+const QUICK = args.quick;
+const MAILS = Number(args.mails ?? (QUICK ? 100 : 1000));
+const SIZE_LABELS = (args.sizes ?? (QUICK ? '2' : '2,20')).split(',');
 const CONNECTIONS = [1, 8, 32];
+const SENDERS = [[1, 150], [8, 300]] as const; // senders, target mails/s (issue 14)
+/** No new mail after this many seconds of a keep-alive cell. */
+const CELL_SECONDS = QUICK ? 5 : 30;
+/** The same for one connection per mail: ~9 mails/s per sender while smtp-server waits 100 ms before each greeting. */
+const PER_MAIL_SECONDS = QUICK ? 2 : 10;
+const IMPORT_MAILS = QUICK ? 300 : Math.max(3000, MAILS * 3);
+const BIG_MAIL_MIB = QUICK ? 2 : 25;
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 const name = `unmacro_bench_${process.pid}`;
 const out: string[] = [];
 const print = (line = '') => {
@@ -40,104 +57,64 @@ async function admin(sql: string) {
   await client.query(sql).finally(() => client.end());
 }
 
-const template = shippedTemplate('session-end');
-const NOTE = 'Checked the VPN client and reinstalled the certificate bundle.\n';
-/** A session-end mail with TOKEN for its LSID (the load client makes each one unique). */
-function sessionEnd(chatLines: number, noteLines: number, lsid = TOKEN): Promise<Buffer> {
-  const v = sessionEndValues({ LSID: lsid, SESSION_CHAT: chat(chatLines), SESSION_NOTES: NOTE.repeat(noteLines) });
-  return compose({ subject: render(template.subject, v), text: render(template.body, v), messageId: `<${lsid}@support.example.com>` });
+const rate = (r: LoadResult) => r.mails / r.seconds;
+const fixed = (n: number, digits = 0) => n.toFixed(digits);
+
+/** Runs one load against `port` and insists that every mail got its 250. */
+async function measure(system: string, port: number, message: Buffer, mode: LoadMode, connections: number, maxSeconds: number): Promise<LoadResult> {
+  const result = await load(port, message, { mode, connections, count: MAILS, maxSeconds });
+  const codes = Object.keys(result.codes).filter((c) => c !== '250');
+  if (codes.length || result.mails === 0) throw new Error(`${system} answered ${JSON.stringify(result.codes)}`);
+  return result;
 }
 
-async function load(port: number, connections: number, count: number, message: Buffer): Promise<LoadResult> {
-  const file = path.join(os.tmpdir(), `unmacro-bench-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify([message.toString('base64')]));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLIENT, String(port), String(connections), String(count), file], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as LoadResult;
-}
-
-async function smtpCeiling(onData: (raw: Buffer) => Promise<void>, run: (port: number) => Promise<LoadResult>): Promise<LoadResult> {
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], disableReverseLookup: true, logger: false, size: 50 << 20,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => onData(Buffer.concat(chunks)).then(() => callback(), callback));
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    return await run((server.server.address() as { port: number }).port);
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-/** `count` single-row INSERT commits from `clients` clients at once: PostgreSQL's own ceiling. */
-async function pgAlone(pool: pg.Pool, clients: number, count: number): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next++ < count) await pool.query('INSERT INTO bench_raw (subject) VALUES ($1)', ['x']);
-  }));
-  return count / ((performance.now() - started) / 1000);
-}
-
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
-  return Math.round(Number(/\d+/.exec(line)?.[0] ?? 0) / 1024);
-}
-
-await admin(`CREATE DATABASE ${name}`);
-const url = new URL(SERVER);
-url.pathname = `/${name}`;
-const flags = ['--database-url', url.toString()];
-const pool = new pg.Pool({ connectionString: url.toString(), max: 40 });
-const started = Date.now();
-try {
-  await pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, subject text, raw bytea)');
-  if ((await runCli(['template', 'add', ...flags, 'templates/session-end.tmpl'])).code !== 0) throw new Error('template add failed');
-  const daemon = await startServe([...flags, '--smtp-max-messages', '1000000', '--smtp-max-clients', '1000', '--db-pool-size', '16', '--workers', args.workers]);
-  const cpu = os.cpus();
-  print(`# unmacro benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
-  print();
-  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; ${MAILS} mails per cell (a third of that at 200 KB); load client in its own process.`);
-  print();
-  print('| mail | conns | bare mails/s | parse+insert mails/s | pg alone commits/s | unmacro mails/s | unmacro p50 ms | unmacro p99 ms | unmacro / parse+insert |');
-  print('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const [label, chatLines, noteLines] of [['2 KB', 4, 0], ['20 KB', 200, 110], ['200 KB', 2000, 1300]] as const) {
+/** Keep-alive connections: bare, E and unmacro, per mail size and number of connections. */
+async function keepAliveTable(bare: Ceiling, e: Ceiling, daemon: ServeProcess): Promise<void> {
+  print('| mail | conns | bare mails/s | E mails/s | E p50 ms | E p99 ms | unmacro mails/s | unmacro p50 ms | unmacro p99 ms | unmacro / E | p99 / E p99 | client CPU % (bare, unmacro) |');
+  print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const label of SIZE_LABELS) {
+    const [chatLines, noteLines] = SIZES[label] ?? [];
+    if (chatLines === undefined || noteLines === undefined) throw new Error(`--sizes: no ${label} KB mail (${Object.keys(SIZES).join(', ')})`);
     const message = await sessionEnd(chatLines, noteLines);
-    const count = label === '200 KB' ? Math.ceil(MAILS / 3) : MAILS;
     for (const connections of CONNECTIONS) {
-      const bare = await smtpCeiling(async () => {}, (port) => load(port, connections, count, message));
-      const parsed = await smtpCeiling(async (raw) => {
-        const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-        await pool.query('INSERT INTO bench_raw (subject, raw) VALUES ($1, $2)', [mail.subject ?? null, raw]);
-      }, (port) => load(port, connections, count, message));
-      const alone = await pgAlone(pool, connections, count);
-      const real = await load(daemon.smtpPort, connections, count, message);
-      const codes = Object.keys(real.codes).filter((c) => c !== '250');
-      if (codes.length) throw new Error(`unmacro answered ${JSON.stringify(real.codes)}`);
-      const rate = (r: LoadResult) => r.mails / r.seconds;
-      print(`| ${label} | ${connections} | ${rate(bare).toFixed(0)} | ${rate(parsed).toFixed(0)} | ${alone.toFixed(0)} | ${rate(real).toFixed(0)} | ${real.p50.toFixed(1)} | ${real.p99.toFixed(1)} | ${(rate(real) / rate(parsed)).toFixed(2)} |`);
+      const b = await measure('bare', bare.port, message, 'keep-alive', connections, CELL_SECONDS);
+      const c = await measure('E', e.port, message, 'keep-alive', connections, CELL_SECONDS);
+      const u = await measure('unmacro', daemon.smtpPort, message, 'keep-alive', connections, CELL_SECONDS);
+      print(`| ${label} KB | ${connections} | ${fixed(rate(b))} | ${fixed(rate(c))} | ${fixed(c.p50, 1)} | ${fixed(c.p99, 1)} | ${fixed(rate(u))} | ${fixed(u.p50, 1)} | ${fixed(u.p99, 1)} | ${fixed(rate(u) / rate(c), 2)} | ${fixed(u.p99 / c.p99, 2)} | ${fixed(b.cpu)}, ${fixed(u.cpu)} |`);
     }
   }
+}
 
-  // Decode + extract, on a mail with a 1 MB chat.
+/** One connection per mail (connect, greeting, EHLO, MAIL, RCPT, DATA, QUIT), 2 KB mails. */
+async function perMailTable(e: Ceiling, daemon: ServeProcess): Promise<void> {
+  print('| one connection per mail, 2 KB | senders | E mails/s | E p50 ms | E p99 ms | unmacro mails/s | unmacro p50 ms | unmacro p99 ms | target mails/s | client CPU % (unmacro) |');
+  print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const message = await sessionEnd(...(SIZES[2] as [number, number]));
+  for (const [senders, target] of SENDERS) {
+    const c = await measure('E', e.port, message, 'per-mail', senders, PER_MAIL_SECONDS);
+    const u = await measure('unmacro', daemon.smtpPort, message, 'per-mail', senders, PER_MAIL_SECONDS);
+    print(`| | ${senders} | ${fixed(rate(c))} | ${fixed(c.p50, 1)} | ${fixed(c.p99, 1)} | ${fixed(rate(u))} | ${fixed(u.p50, 1)} | ${fixed(u.p99, 1)} | >= ${target} | ${fixed(u.cpu)} |`);
+  }
+}
+
+/** Decode + extract, on a mail with a 1 MB chat. */
+async function extractionLine(): Promise<string> {
   const big = await parseMail(await sessionEnd(13_000, 0, 'e9e99aeb9ad54fb381634498502c5a1b'));
   const matcher = createMatcher([parseTemplate(template.source, 'session-end.tmpl').template!]);
   const rounds = 20;
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) if (matcher.match({ subject: big.subject, text: big.text, recipients: [] }).status !== 'extracted') throw new Error('no match');
   const mbs = (big.text.length * rounds) / 2 ** 20 / ((performance.now() - t0) / 1000);
-  print();
-  print(`Extraction (match + typed values) on a ${(big.text.length / 2 ** 20).toFixed(1)} MB chat: ${mbs.toFixed(0)} MB/s.`);
+  return `Extraction (match + typed values) on a ${(big.text.length / 2 ** 20).toFixed(1)} MB chat: ${mbs.toFixed(0)} MB/s.`;
+}
 
-  // HTTP: one event at a time, as the appliance sends them.
+/** HTTP: one event at a time, as the appliance sends them. */
+async function httpLine(port: number): Promise<string> {
   const latencies: number[] = [];
   const h0 = performance.now();
   for (let i = 0; i < MAILS; i++) {
     const t = performance.now();
-    const res = await fetch(`http://127.0.0.1:${daemon.httpPort}/events`, {
+    const res = await fetch(`http://127.0.0.1:${port}/events`, {
       method: 'POST', body: new URLSearchParams({ event: 'support_conference_member_added', timestamp: String(1733239565 + i), lsid: i.toString(16).padStart(32, '0'), type: 'customer', name: 'Ana' }),
     });
     await res.arrayBuffer();
@@ -145,26 +122,60 @@ try {
     latencies.push(performance.now() - t);
   }
   latencies.sort((a, b) => a - b);
-  print(`HTTP POST /events, one at a time: ${(MAILS / ((performance.now() - h0) / 1000)).toFixed(0)} events/s, p50 ${latencies[Math.floor(MAILS / 2)]!.toFixed(2)} ms, p99 ${latencies[Math.floor(MAILS * 0.99)]!.toFixed(2)} ms.`);
-  print(`Peak RSS of the daemon (unmacro serve) over the whole run: ${peakRssMb(daemon.child.pid as number)} MB.`);
+  return `HTTP POST /events, one at a time: ${(MAILS / ((performance.now() - h0) / 1000)).toFixed(0)} events/s, p50 ${latencies[Math.floor(MAILS / 2)]!.toFixed(2)} ms, p99 ${latencies[Math.floor(MAILS * 0.99)]!.toFixed(2)} ms.`;
+}
+
+/** `unmacro import` of an mbox of distinct 20 KB session-end mails: its own rate, and the wall rate with start-up. */
+async function importLine(flags: string[]): Promise<string> {
+  const mbox = path.join(os.tmpdir(), `unmacro-bench-${process.pid}.mbox`);
+  const block = (await sessionEnd(...(SIZES[20] as [number, number]))).toString('latin1').replace(/^(>*From )/gm, '>$1');
+  writeFileSync(mbox, Array.from({ length: IMPORT_MAILS }, (_, i) => `From bench@example.com Sat Nov 28 14:54:00 2026\n${block.replaceAll(TOKEN, `1${i.toString(16).padStart(31, '0')}`)}\n`).join(''));
+  try {
+    const i0 = performance.now();
+    const imported = await runCli(['import', ...flags, mbox]);
+    const seconds = (performance.now() - i0) / 1000;
+    if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
+    const own = /([\d,]+) mails\/s/.exec(imported.stdout)?.[1] ?? '?';
+    return `Import of an mbox of ${IMPORT_MAILS} distinct 20 KB session-end mails: ${own} mails/s as \`unmacro import\` reports it (target >= 1,500); ${(IMPORT_MAILS / seconds).toFixed(0)} mails/s wall time with process start (${seconds.toFixed(1)} s). unmacro said: ${imported.stdout.trim()}`;
+  } finally {
+    rmSync(mbox, { force: true });
+  }
+}
+
+const started = Date.now();
+await admin(`CREATE DATABASE ${name}`);
+const url = new URL(SERVER);
+url.pathname = `/${name}`;
+const flags = ['--database-url', url.toString()];
+const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+try {
+  await pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, subject text, raw bytea)');
+  if ((await runCli(['template', 'add', ...flags, 'templates/session-end.tmpl'])).code !== 0) throw new Error('template add failed');
+  const bare = await startCeiling('bare', url.toString());
+  const e = await startCeiling('E', url.toString());
+  const daemon = await startServe([...flags, '--smtp-max-messages', '1000000', '--smtp-max-clients', '1000', '--db-pool-size', '16', '--workers', args.workers]);
+  const cpu = os.cpus();
+  print(`# unmacro benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick)' : ''}`);
+  print();
+  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; ${MAILS} distinct mails per cell (no new mail after ${CELL_SECONDS} s, ${PER_MAIL_SECONDS} s with one connection per mail); the load client, bare and E each in their own process. E = smtp-server (its defaults, so its 100 ms wait before the greeting too) + mailparser simpleParser + one INSERT (autocommit) before the 250; p50/p99 from MAIL (keep-alive) or from connect (one connection per mail) to the 250; client CPU = the load client's CPU time as % of one core over the cell.`);
+  print();
+  await keepAliveTable(bare, e, daemon);
+  print();
+  await perMailTable(e, daemon);
+  print();
+  print(await extractionLine());
+  print(await httpLine(daemon.httpPort));
+  print(`Peak RSS of the daemon (unmacro serve) over the whole run: ${memoryMib(daemon.child.pid as number, 'VmHWM').toFixed(0)} MiB.`);
   daemon.child.kill('SIGTERM');
   await daemon.done;
-  for (const line of await cliTimes()) print(line);
-
-  // Import: an mbox of distinct 20 KB session-end mails (timed from outside, start-up included).
-  const mbox = path.join(os.tmpdir(), `unmacro-bench-${process.pid}.mbox`);
-  const importMails = MAILS * 5;
-  const block = (await sessionEnd(200, 110)).toString('latin1').replace(/^(>*From )/gm, '>$1');
-  writeFileSync(mbox, Array.from({ length: importMails }, (_, i) => `From bench@example.com Sat Nov 28 14:54:00 2026\n${block.replaceAll(TOKEN, `1${i.toString(16).padStart(31, '0')}`)}\n`).join(''));
-  const i0 = performance.now();
-  const imported = await runCli(['import', ...flags, mbox]);
-  const importSeconds = (performance.now() - i0) / 1000;
-  rmSync(mbox, { force: true });
-  if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
-  print(`Import of an mbox of ${importMails} distinct 20 KB session-end mails: ${(importMails / importSeconds).toFixed(0)} mails/s (${importSeconds.toFixed(1)} s, process start included); unmacro said: ${imported.stdout.trim()}`);
+  print(await bigMailLine(flags, BIG_MAIL_MIB));
+  if (QUICK) print('CLI on the embedded database: left out by --quick (npm run bench:cli).');
+  else for (const line of await cliTimes()) print(line);
+  print(await importLine(flags));
   print();
   print(`(${((Date.now() - started) / 1000).toFixed(0)} s; \`npm run bench -- --write\` rewrites BENCHMARKS.md)`);
 } finally {
+  await endChildren();
   await pool.end();
   await admin(`DROP DATABASE ${name} WITH (FORCE)`);
 }
