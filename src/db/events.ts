@@ -19,7 +19,11 @@ export interface EventRows {
   readonly values: Record<string, string | null>;
   /** Parsed instants of the rendered times, as ISO 8601 (kept in `events.typed`). */
   readonly typed: { start_time: string | null; end_time: string | null };
-  /** The row of the event's typed relation, column → value, without the columns the insert adds (ids, received_at, template). */
+  /**
+   * The row of the event's typed relation: `values` overlaid with `columns` (column → value, only
+   * where the typed column differs or is not a macro's), without the columns the insert adds (ids,
+   * received_at, template). A long chat is sent once, in `values`.
+   */
   readonly typedRow: { readonly table: TypedTable; readonly columns: Readonly<Record<string, string | boolean | null>> } | null;
   /** Values left out of their typed columns, and why; null when everything fit. */
   readonly detail: string | null;
@@ -57,17 +61,19 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
   const answers = e.surveyAnswers;
   const recordings = e.recordings;
   const labels = e.labels;
+  // One parameter for the values, read by the event and by its typed row.
+  const values = $(e.values);
   return `
   event AS (
     INSERT INTO ${schema}.events (source, event, lsid, lseq, external_key, occurred_at, received_at, mail_id,
                                   template_name, template_version, ambiguous, values, typed, dedup_key, detail)
     SELECT 'email', ${$(e.event)}, ${$(e.lsid)}, ${$(e.lseq)}::bigint, ${$(e.externalKey)}, coalesce(${$(e.occurredAt)}::timestamptz, ${$(origin.receivedAt)}::timestamptz),
-           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${$(e.values)}, ${$(e.typed)}, ${key}::bytea,
+           ${$(origin.receivedAt)}, mail.id, ${$(origin.templateName)}, ${$(origin.templateVersion)}, ${$(e.ambiguous)}, ${values}::jsonb, ${$(e.typed)}, ${key}::bytea,
            ${$(e.detail)}
       FROM mail
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id
-  ),${typedCte(schema, e, origin, $)} chat AS (
+  ),${typedCte(schema, e, origin, $, values)} chat AS (
     INSERT INTO ${schema}.chat_messages (event_id, seq, sent_at_text, speaker, body)
     SELECT event.id, u.* FROM event, unnest(${$(chat.map((c) => c.seq))}::int[], ${$(chat.map((c) => c.sentAtText))}::text[],
                                            ${$(chat.map((c) => c.speaker))}::text[], ${$(chat.map((c) => c.body))}::text[]) u
@@ -88,10 +94,10 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
 
 /**
  * The CTE that writes the event's row of its typed relation (same transaction as the event, so
- * reprocessing replaces both together). The values arrive as one jsonb object already fitted to
- * the columns; `jsonb_populate_record` casts each to its column's type.
+ * reprocessing replaces both together): the event's values with the typed columns laid over them,
+ * each already fitted to its column; `jsonb_populate_record` casts each to its column's type.
  */
-function typedCte(schema: string, e: EventRows, origin: EventOrigin, $: Param): string {
+function typedCte(schema: string, e: EventRows, origin: EventOrigin, $: Param, values: string): string {
   if (!e.typedRow) return '';
   const table = `${schema}.${e.typedRow.table}`;
   return `
@@ -99,7 +105,7 @@ function typedCte(schema: string, e: EventRows, origin: EventOrigin, $: Param): 
     INSERT INTO ${table}
     SELECT r.*
       FROM event, mail,
-           jsonb_populate_record(NULL::${table}, ${$(e.typedRow.columns)}::jsonb || jsonb_build_object(
+           jsonb_populate_record(NULL::${table}, ${values}::jsonb || ${$(e.typedRow.columns)}::jsonb || jsonb_build_object(
              'event_id', event.id, 'mail_id', mail.id, 'received_at', ${$(origin.receivedAt)}::timestamptz,
              'template_name', ${$(origin.templateName)}::text, 'template_version', ${$(origin.templateVersion)}::int)) r
   ),`;

@@ -42,26 +42,31 @@ export async function insertMails(client: pg.PoolClient, schema: string, mails: 
   )`,
   ];
   if (events.length > 0) {
+    // The events' rows are read twice (events, typed rows): materialised once, and never joined
+    // with the children, so that a long chat's values are not read again for each of its lines.
+    ctes.push(`e_in AS MATERIALIZED (
+    SELECT * FROM json_to_recordset(${json(events.map(({ i, rows, origin }) => eventRow(i, rows, origin)))}) AS e(
+             i int, event text, lsid text, lseq bigint, external_key text, occurred_at timestamptz, received_at timestamptz,
+             template_name text, template_version int, ambiguous boolean, values jsonb, typed jsonb, dedup_key text, detail text)
+  )`);
     ctes.push(`event AS (
     INSERT INTO ${schema}.events (source, event, lsid, lseq, external_key, occurred_at, received_at, mail_id,
                                  template_name, template_version, ambiguous, values, typed, dedup_key, detail)
     SELECT 'email', e.event, e.lsid, e.lseq, e.external_key, coalesce(e.occurred_at, e.received_at), e.received_at, ids.mail_id,
            e.template_name, e.template_version, e.ambiguous, e.values, e.typed, decode(e.dedup_key, 'hex'), e.detail
-      FROM json_to_recordset(${json(events.map(({ i, rows, origin }) => eventRow(i, rows, origin)))}) AS e(
-             i int, event text, lsid text, lseq bigint, external_key text, occurred_at timestamptz, received_at timestamptz,
-             template_name text, template_version int, ambiguous boolean, values jsonb, typed jsonb, dedup_key text, detail text)
-      JOIN ids USING (i)
+      FROM e_in e JOIN ids USING (i)
     RETURNING id, mail_id
   )`);
     for (const table of TYPED_TABLES) {
       const typed = events.flatMap(({ i, rows, origin }) => (rows.typedRow?.table === table ? [{ i, row: typedRow(rows, origin) }] : []));
       if (typed.length === 0) continue;
-      // The typed relation's own column types decide each cast; the ids come from the rows just inserted.
+      // The event's values with the typed columns laid over them (see EventRows.typedRow); the
+      // relation's own column types decide each cast; the ids come from the rows just inserted.
       ctes.push(`typed_${table} AS (
     INSERT INTO ${schema}.${table}
     SELECT r.*
-      FROM json_to_recordset(${json(typed)}) AS t(i int, row jsonb) JOIN ids USING (i) JOIN event ON event.mail_id = ids.mail_id,
-           jsonb_populate_record(NULL::${schema}.${table}, t.row || jsonb_build_object('event_id', event.id, 'mail_id', ids.mail_id)) r
+      FROM json_to_recordset(${json(typed)}) AS t(i int, row jsonb) JOIN ids USING (i) JOIN event ON event.mail_id = ids.mail_id JOIN e_in e USING (i),
+           jsonb_populate_record(NULL::${schema}.${table}, e.values || t.row || jsonb_build_object('event_id', event.id, 'mail_id', ids.mail_id)) r
   )`);
     }
     const child = (name: string, table: string, columns: string, rows: readonly object[]) => {

@@ -62,7 +62,8 @@ export function eventRows(match: MatchFound): EventRows & { readonly refused: st
       Object.assign(columns, { start_time: startTime, end_time: endTime, start_time_text: values.start_time ?? null, end_time_text: values.end_time ?? null });
       Object.assign(columns, chatCounts(match, values));
     }
-    typedRow = { table, columns };
+    // Only what differs from `values` travels: the database lays it over the values it already has.
+    typedRow = { table, columns: Object.fromEntries(Object.entries(columns).filter(([k, v]) => values[k] !== v)) };
   }
   return {
     refused,
