@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EventOrigin, EventRows, TypedTable } from './events.js';
 import { text, type NewMessage } from './messages.js';
@@ -16,9 +17,10 @@ export interface MailRows {
  * There is no ON CONFLICT: a delivery already stored, an identical event or a value the database
  * refuses makes the whole statement fail, and nothing of it is stored. The caller then writes the
  * batch mail by mail (see `storeOrExplain`), where each such case has its own answer. Resolves
- * with each mail's message id, in order.
+ * with each mail's message id, in order. `prepared`: statements may be named (not on the
+ * embedded database, whose connections share one session).
  */
-export async function insertMails(client: pg.PoolClient, schema: string, mails: readonly MailRows[]): Promise<string[]> {
+export async function insertMails(client: pg.PoolClient, schema: string, mails: readonly MailRows[], prepared = false): Promise<string[]> {
   const values: unknown[] = [mails.length];
   const param = (value: unknown) => `$${values.push(value)}`;
   const json = (rows: readonly object[]) => param(JSON.stringify(rows));
@@ -84,7 +86,10 @@ export async function insertMails(client: pg.PoolClient, schema: string, mails: 
     child('labels', 'event_labels', 'section text, seq int, label text, value text', children((e) => e.labels));
   }
   const sql = `WITH ${ctes.join(',\n  ')}\nSELECT mail_id::text AS id FROM ids ORDER BY i`;
-  const { rows } = await client.query<{ id: string }>(sql, values);
+  // A lone mail's statement comes in a few shapes: prepared (where each connection is its own
+  // session), it is planned once per connection instead of for every mail.
+  const name = prepared && mails.length === 1 ? `unmacro-mail-${createHash('sha1').update(sql).digest('hex').slice(0, 16)}` : undefined;
+  const { rows } = await client.query<{ id: string }>({ name, text: sql, values });
   return rows.map((r) => r.id);
 }
 

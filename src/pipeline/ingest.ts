@@ -67,7 +67,7 @@ function mailSteps(db: Pick<Database, 'schema' | 'kind'>): BatchSteps<StoreReque
   const prepared = db.kind === 'server';
   return {
     all: async (client, requests) => {
-      const ids = await insertMails(client, db.schema, requests.map(({ mail, analysis }) => ({ message: newMessage(mail, analysis), event: eventOf(mail.receivedAt, analysis) })));
+      const ids = await insertMails(client, db.schema, requests.map(({ mail, analysis }) => ({ message: newMessage(mail, analysis), event: eventOf(mail.receivedAt, analysis) })), prepared);
       return requests.map(({ analysis }, i) => storedAs(ids[i] as string, analysis.outcome.status, analysis));
     },
     each: (client, request) => storeOrExplain(client, db.schema, prepared, request),
