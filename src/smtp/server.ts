@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { UnmacroError, UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { allowList, sameSecret } from '../net-policy.js';
+import { greetAtOnce } from './greeting.js';
 import { createSlotGuard, type EvictReason } from './slots.js';
 
 /** A failed AUTH is answered this much later, so guessing passwords is slow. */
@@ -149,6 +150,7 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
   const sweeper = setInterval(() => slots.sweep(), Math.min(1_000, Math.max(100, config.smtpStressIdleMs / 4)));
   sweeper.unref();
   server.on('error', (err) => log.warn({ err }, 'smtp server error'));
+  if (!greetAtOnce(server)) log.warn('smtp-server changed its connection start: the greeting keeps the library\'s 100 ms delay');
 
   async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
     const started = Date.now();
