@@ -158,7 +158,9 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
   async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
     const started = Date.now();
     const sessionLog = log.child({ session: session.id });
-    const declared = Number(session.envelope.mailFrom ? session.envelope.mailFrom.args && session.envelope.mailFrom.args.SIZE : undefined);
+    // MAIL FROM's SIZE= (RFC 1870): the receiver can size the buffer, and take the budget, at once.
+    const args = session.envelope.mailFrom ? session.envelope.mailFrom.args : false;
+    const declared = args && args.SIZE !== undefined ? Number(args.SIZE) : NaN;
     const received = await readMail(stream as SMTPServerDataStream & AsyncIterable<Buffer>, {
       budget,
       maxBytes: config.smtpMaxBytes,
