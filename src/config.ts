@@ -13,6 +13,8 @@ export interface Config {
   readonly smtpHost: string;
   readonly smtpPort: number;
   readonly smtpMaxBytes: number;
+  /** Mail bytes held at once over all connections (received, not yet answered); past it, 451. */
+  readonly smtpMaxBytesInFlight: number;
   /** Client networks allowed to connect (CIDR), for SMTP and, unless httpAllow is set, HTTP. */
   readonly smtpAllow: readonly string[];
   /** Accepted envelope recipients (addresses, or `@domain`); empty accepts any. */
@@ -201,6 +203,11 @@ export const SETTINGS: readonly Setting[] = [
     description: 'largest message accepted (advertised as SIZE)', parse: integer(1024, 1024 * MIB, 'a size in bytes'),
   }),
   define({
+    key: 'smtpMaxBytesInFlight', group: 'smtp', flag: '--smtp-max-bytes-in-flight <bytes>', env: 'UNMACRO_SMTP_MAX_BYTES_IN_FLIGHT', default: String(256 * MIB),
+    description: 'mail bytes held at once over all connections, received and not yet answered; a mail that would pass it is drained and gets 451, so the sender retries; at least --smtp-max-bytes',
+    parse: integer(1024, 64 * 1024 * MIB, 'a size in bytes'),
+  }),
+  define({
     key: 'smtpAllow', group: 'smtp', flag: '--smtp-allow <cidrs>', env: 'UNMACRO_SMTP_ALLOW', default: '127.0.0.0/8,::1/128',
     description: 'client networks allowed to connect, comma-separated CIDR blocks; others get 554', parse: cidrList,
   }),
@@ -367,7 +374,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 
 /**
  * Problems between settings: STARTTLS needs both files, and a daemon must not start in a state
- * where every mail is refused (required TLS or AUTH that can never be offered).
+ * where every mail (or every large one) is refused (required TLS or AUTH that can never be
+ * offered, a byte budget smaller than the largest mail).
  */
 function crossCheck(c: Partial<Config>, name: (key: keyof Config) => string, checkFiles: boolean): string[] {
   const problems: string[] = [];
@@ -379,6 +387,9 @@ function crossCheck(c: Partial<Config>, name: (key: keyof Config) => string, che
   }
   if ((c.smtpUsers?.length ?? 0) > 0 && !tls && !c.smtpAuthInsecure) {
     problems.push(`${name('smtpUsers')}: AUTH needs TLS (--smtp-tls-cert and --smtp-tls-key) or --smtp-auth-insecure: without either no client could log in`);
+  }
+  if (c.smtpMaxBytesInFlight !== undefined && c.smtpMaxBytes !== undefined && c.smtpMaxBytesInFlight < c.smtpMaxBytes) {
+    problems.push(`${name('smtpMaxBytesInFlight')}: ${c.smtpMaxBytesInFlight} is less than --smtp-max-bytes (${c.smtpMaxBytes}): a mail of the largest size would get 451 forever`);
   }
   if (checkFiles) {
     for (const [key, kind] of [['smtpTlsCert', 'CERTIFICATE'], ['smtpTlsKey', 'PRIVATE KEY']] as const) {

@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import { UnmacroError, UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { allowList, sameSecret } from '../net-policy.js';
+import { greetAtOnce } from './greeting.js';
+import { createByteBudget, readMail } from './receive.js';
 import { createSlotGuard, type EvictReason } from './slots.js';
 
 /** A failed AUTH is answered this much later, so guessing passwords is slow. */
@@ -43,7 +45,7 @@ export interface SmtpReceiver {
 
 type SmtpConfig = Pick<
   Config,
-  | 'smtpHost' | 'smtpPort' | 'smtpMaxBytes' | 'smtpAllow' | 'smtpRecipients' | 'smtpTlsCert' | 'smtpTlsKey' | 'smtpRequireTls'
+  | 'smtpHost' | 'smtpPort' | 'smtpMaxBytes' | 'smtpMaxBytesInFlight' | 'smtpAllow' | 'smtpRecipients' | 'smtpTlsCert' | 'smtpTlsKey' | 'smtpRequireTls'
   | 'smtpUsers' | 'smtpAuthInsecure' | 'smtpMaxClients' | 'smtpMaxMessages' | 'smtpMaxRecipients' | 'smtpSocketTimeoutMs' | 'shutdownTimeoutMs'
   | 'smtpMaxClientsPerAddress' | 'smtpIdleTimeoutMs' | 'smtpStressIdleMs' | 'smtpMinDataRate' | 'smtpAuthMaxFailures'
 > & Partial<Pick<Config, 'workers'>>;
@@ -66,6 +68,8 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
     minDataRate: config.smtpMinDataRate,
     dataAllowanceMs: config.smtpSocketTimeoutMs,
   });
+  // Each worker holds its share, but always room for one mail of the largest size.
+  const budget = createByteBudget(Math.max(config.smtpMaxBytes, share(config.smtpMaxBytesInFlight)));
 
   const server = new SMTPServer({
     ...(tls ?? {}),
@@ -149,22 +153,31 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
   const sweeper = setInterval(() => slots.sweep(), Math.min(1_000, Math.max(100, config.smtpStressIdleMs / 4)));
   sweeper.unref();
   server.on('error', (err) => log.warn({ err }, 'smtp server error'));
+  if (!greetAtOnce(server)) log.warn('smtp-server changed its connection start: the greeting keeps the library\'s 100 ms delay');
 
   async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
     const started = Date.now();
     const sessionLog = log.child({ session: session.id });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      slots.dataReceived(session.id, chunk.length);
-      if (!stream.sizeExceeded) chunks.push(chunk); // past the limit, drain without keeping
-    }
+    // MAIL FROM's SIZE= (RFC 1870): the receiver can size the buffer, and take the budget, at once.
+    const args = session.envelope.mailFrom ? session.envelope.mailFrom.args : false;
+    const declared = args && args.SIZE !== undefined ? Number(args.SIZE) : NaN;
+    const received = await readMail(stream as SMTPServerDataStream & AsyncIterable<Buffer>, {
+      budget,
+      maxBytes: config.smtpMaxBytes,
+      declaredBytes: Number.isSafeInteger(declared) ? declared : undefined,
+      onChunk: (bytes) => slots.dataReceived(session.id, bytes),
+    });
     slots.storing(session.id);
-    if (stream.sizeExceeded) {
-      sessionLog.info({ remoteAddress: session.remoteAddress, bytes: stream.byteLength }, 'mail refused: over the size limit');
+    if (received.kind === 'oversized') {
+      sessionLog.info({ remoteAddress: session.remoteAddress, bytes: received.bytes }, 'mail refused: over the size limit');
       throw smtpError(552, 'Error: message exceeds fixed maximum message size');
     }
+    if (received.kind === 'over-budget') {
+      sessionLog.warn({ remoteAddress: session.remoteAddress, bytes: received.bytes, inFlight: budget.used, limit: budget.limit }, 'mail refused for now: too much mail in flight, sender told to retry');
+      throw smtpError(451, 'Too much mail in flight, please retry later');
+    }
     const mail: ReceivedMail = {
-      raw: Buffer.concat(chunks),
+      raw: received.raw,
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
       rcptTo: session.envelope.rcptTo.map((r) => r.address),
       remoteAddress: session.remoteAddress,
@@ -181,6 +194,9 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
       sessionLog.error({ err, remoteAddress: session.remoteAddress, ms: Date.now() - started }, 'mail not stored, sender told to retry');
       // The database error stays in the log; the sender learns only that it should retry.
       throw smtpError(451, 'Temporary storage failure, please retry later');
+    } finally {
+      // The reply follows in this turn of the event loop: the mail's bytes count no more.
+      budget.give(received.held);
     }
   }
 
