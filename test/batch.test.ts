@@ -6,12 +6,13 @@ import { after, before, test } from 'node:test';
 import { migrate } from '../src/db/migrate.js';
 import type { Database } from '../src/db/pool.js';
 import { StorageUnavailableError } from '../src/errors.js';
+import { LARGE_MAIL_BYTES } from '../src/pipeline/batch.js';
 import { loadCatalog, type TemplateCatalog } from '../src/pipeline/catalog.js';
 import { analyse, createMailWriter, type StoreRequest } from '../src/pipeline/ingest.js';
 import { startDaemon } from '../src/daemon.js';
 import { addTemplate } from '../src/registry.js';
 import { createTestDatabase, testLogger, type TestDatabase } from './support/database.js';
-import { compose, render, sessionEndValues, shippedTemplate } from './support/mail.js';
+import { chat, compose, render, sessionEndValues, shippedTemplate } from './support/mail.js';
 import { sendMail } from './support/smtp.js';
 
 let tdb: TestDatabase;
@@ -35,8 +36,8 @@ function values(lsid: string, customer: string) {
   return sessionEndValues({ LSID: lsid, CUSTOMER_NAME: customer });
 }
 
-async function request(lsid: string, customer: string): Promise<StoreRequest> {
-  const v = values(lsid, customer);
+async function request(lsid: string, customer: string, chatLines?: number): Promise<StoreRequest> {
+  const v = chatLines === undefined ? values(lsid, customer) : { ...values(lsid, customer), SESSION_CHAT: chat(chatLines) };
   const raw = await compose({ subject: render(sessionEnd.subject, v), text: render(sessionEnd.body, v), messageId: `<${lsid}@support.example.com>` });
   const analysis = await analyse(raw, ['unmacro@example.com'], catalog.current());
   return { mail: { raw, mailFrom: null, rcptTo: ['unmacro@example.com'], remoteAddress: '127.0.0.1', receivedAt: new Date() }, analysis, options: {} };
@@ -128,6 +129,20 @@ test('a delivery repeated within a batch: the one statement is refused, mail by 
   const stored = await statusOf(lsid('f', 0));
   assert.deepEqual(stored.map((s) => s.status), ['extracted', 'duplicate']);
   assert.match(String(stored[1]?.detail), new RegExp(`same Message-ID and content as message ${results[1]?.id}`));
+});
+
+test('a large mail goes in a lane of its own: the small mails that arrive with it are not held up behind it', async () => {
+  const batches: number[] = [];
+  const writer = createMailWriter(db, { onBatch: (n) => batches.push(n) });
+  const large = await request(lsid('9', 0), 'Customer 0', 25_000);
+  assert.ok(large.mail.raw.length >= LARGE_MAIL_BYTES, `${large.mail.raw.length} bytes`);
+  const small = await Promise.all(Array.from({ length: 3 }, (_, i) => request(lsid('9', i + 1), `Customer ${i + 1}`)));
+  const results = await Promise.all([large, ...small].map((r) => writer.write(r)));
+  // The large mail and the first small one started at once; the other two waited only for that small one.
+  assert.deepEqual(batches, [1, 1, 2]);
+  assert.deepEqual(results.map((r) => r.status), ['extracted', 'extracted', 'extracted', 'extracted']);
+  const { rows } = await db.pool.query(`SELECT s.chat_lines FROM session_end s WHERE s.lsid = $1`, [lsid('9', 0)]);
+  assert.equal(rows[0]?.chat_lines, 25_000);
 });
 
 test('a mail whose own statement fails for availability gets 451 alone; the others in its transaction are stored', async () => {

@@ -10,11 +10,17 @@ export const BATCH_MAX_MAILS = 48;
 /** Most raw bytes written in one transaction (a single larger mail still goes, alone). */
 export const BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /**
- * Batches in flight at once. One alone would leave PostgreSQL idle while it waits for its WAL
- * flush, and Node idle while PostgreSQL works; two overlap them on a two-core machine. Beyond
- * that, batches only get smaller (more statements for the same mails).
+ * Batches of small mails in flight at once. On a two-core machine one is fastest: while it is
+ * written, the next batch gathers what arrives, and PostgreSQL and Node each keep a core. With 2
+ * or 4, batches only got smaller (measured at 8 and 32 connections: 10-25% fewer mails/s, a
+ * higher p99).
  */
-export const BATCHES_IN_FLIGHT = 2;
+export const BATCHES_IN_FLIGHT = 1;
+/**
+ * A mail this large is written in a lane of its own: its statement takes seconds, and the small
+ * mails behind it would wait that long for their 250.
+ */
+export const LARGE_MAIL_BYTES = 1024 * 1024;
 
 /**
  * Writes one mail inside a batch's transaction. It rejects for this mail alone (the caller has
@@ -132,12 +138,7 @@ interface Waiting<T, R> {
   reject(err: unknown): void;
 }
 
-/**
- * Group commit: a mail that arrives while fewer than `inFlight` transactions are running is written
- * at once; those that arrive while all are busy wait, then go together in the next transaction to
- * start (at most `maxMails` and `maxBytes` of them), so they share one WAL flush.
- */
-export function createGroupCommit<T, R>(options: {
+interface GroupCommitOptions<T, R> {
   readonly db: Pick<Database, 'pool'>;
   readonly steps: BatchSteps<T, R>;
   readonly bytes: (item: T) => number;
@@ -145,7 +146,27 @@ export function createGroupCommit<T, R>(options: {
   readonly maxBytes?: number;
   readonly inFlight?: number;
   readonly onBatch?: (mails: number) => void;
-}): GroupCommit<T, R> {
+}
+
+/**
+ * Group commit: a mail that arrives while fewer than `inFlight` batches are being written is
+ * written at once; those that arrive while all are busy wait, then go together in the next batch
+ * (at most `maxMails` and `maxBytes` of them), so they share one statement and one WAL flush.
+ * Mails of LARGE_MAIL_BYTES or more take a second lane, one at a time, beside the first.
+ */
+export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): GroupCommit<T, R> {
+  const small = lane(options);
+  const large = lane({ ...options, maxMails: 1, inFlight: 1 });
+  return {
+    write: (item) => (options.bytes(item) >= LARGE_MAIL_BYTES ? large : small).write(item),
+    stats: () => {
+      const [a, b] = [small.stats(), large.stats()];
+      return { transactions: a.transactions + b.transactions, mails: a.mails + b.mails };
+    },
+  };
+}
+
+function lane<T, R>(options: GroupCommitOptions<T, R>): GroupCommit<T, R> {
   const maxMails = options.maxMails ?? BATCH_MAX_MAILS;
   const maxBytes = options.maxBytes ?? BATCH_MAX_BYTES;
   const inFlight = options.inFlight ?? BATCHES_IN_FLIGHT;
