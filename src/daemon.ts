@@ -80,6 +80,7 @@ export async function startDaemon(deps: { config: Config; logger: Logger; db: Da
       metrics.mail(result);
       return result;
     },
+    onOverBudget: () => metrics.temporaryFailure('smtp'),
   });
   let retention: NodeJS.Timeout | undefined;
   const stop = async () => {

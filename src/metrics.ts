@@ -60,7 +60,7 @@ export function createMetrics(db: Pick<Database, 'pool' | 'schema'>): Metrics {
   });
   const failures = new Counter({
     name: 'unmacro_temporary_failures_total',
-    help: 'Temporary failures answered to senders (SMTP 451, HTTP 503): storage unavailable',
+    help: 'Temporary failures answered to senders (SMTP 451, HTTP 503): storage unavailable, or too much mail in flight',
     labelNames: ['channel'],
     registers: [registry],
   });

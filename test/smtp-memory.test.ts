@@ -139,6 +139,8 @@ function describeDaemon(): void {
     b.close();
     assert.match(replyA, /^250 /);
     assert.match(replyB, /^451 4\.3\.0 Too much mail in flight/);
+    const metrics = await daemon.metrics.registry.getSingleMetricAsString('unmacro_temporary_failures_total');
+    assert.match(metrics, /unmacro_temporary_failures_total\{channel="smtp"\} 1\b/);
     // The sender retries: its bytes were given back, and the first mail's with its reply.
     const retry = await openData(second);
     assert.match(await finish(retry, second), /^250 /);

@@ -51,7 +51,13 @@ type SmtpConfig = Pick<
 > & Partial<Pick<Config, 'workers'>>;
 
 /** The SMTP front door: receives mail and replies 250 only once the sink has stored it. */
-export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; sink: MailSink }): SmtpReceiver {
+export function createSmtpReceiver(deps: {
+  config: SmtpConfig;
+  logger: Logger;
+  sink: MailSink;
+  /** Hears each 451 for too much mail in flight (the sink's own failures it counts itself). */
+  onOverBudget?: () => void;
+}): SmtpReceiver {
   const { config, sink } = deps;
   const log = deps.logger.child({ component: 'smtp' });
   const allowed = allowList(config.smtpAllow);
@@ -174,6 +180,7 @@ export function createSmtpReceiver(deps: { config: SmtpConfig; logger: Logger; s
     }
     if (received.kind === 'over-budget') {
       sessionLog.warn({ remoteAddress: session.remoteAddress, bytes: received.bytes, inFlight: budget.used, limit: budget.limit }, 'mail refused for now: too much mail in flight, sender told to retry');
+      deps.onOverBudget?.();
       throw smtpError(451, 'Too much mail in flight, please retry later');
     }
     const mail: ReceivedMail = {
