@@ -157,8 +157,12 @@ try {
   const cpu = os.cpus();
   print(`# unmacro benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick)' : ''}`);
   print();
-  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; ${MAILS} distinct mails per cell (no new mail after ${CELL_SECONDS} s, ${PER_MAIL_SECONDS} s with one connection per mail); the load client, bare and E each in their own process. E = smtp-server (its defaults, so its 100 ms wait before the greeting too) + mailparser simpleParser + one INSERT (autocommit) before the 250; p50/p99 from MAIL (keep-alive) or from connect (one connection per mail) to the 250; client CPU = the load client's CPU time as % of one core over the cell.`);
+  print(`Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version} on the same machine; unmacro serve --workers ${args.workers}; each server warmed up with ${MAILS} 20 KB mails first; ${MAILS} distinct mails per cell (no new mail after ${CELL_SECONDS} s, ${PER_MAIL_SECONDS} s with one connection per mail); the load client, bare and E each in their own process. E = smtp-server (its defaults, so its 100 ms wait before the greeting too) + mailparser simpleParser + one INSERT (autocommit) before the 250; p50/p99 from MAIL (keep-alive) or from connect (one connection per mail) to the 250; client CPU = the load client's CPU time as % of one core over the cell.`);
   print();
+  // Every server first takes the same warm-up load, so that the cells measure running processes
+  // (a daemon runs for weeks), not the JIT compiling their code during the first cell.
+  const warmUp = await sessionEnd(...(SIZES[20] as [number, number]));
+  for (const port of [bare.port, e.port, daemon.smtpPort]) await measure('warm-up', port, warmUp, 'keep-alive', 8, CELL_SECONDS);
   await keepAliveTable(bare, e, daemon);
   print();
   await perMailTable(e, daemon);

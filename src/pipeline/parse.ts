@@ -18,13 +18,19 @@ export interface ParsedMail {
 }
 
 /**
+ * mailparser, loaded on first use: it takes ~0.4 s to import, which commands that parse no mail
+ * should not pay. Kept once loaded: an `import()` per mail costs a resolution each time (under a
+ * loader such as tsx, a round trip to its thread).
+ */
+let mailparser: Promise<typeof import('mailparser')> | undefined;
+
+/**
  * Decodes a raw mail with mailparser's streaming parser: attachment content is drained, never
  * kept, and the work we do not need (text-to-HTML, link detection) is switched off. Throws when
  * the MIME structure cannot be parsed.
  */
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
-  // Loaded on first use: mailparser takes ~0.4 s to import, which commands that parse no mail should not pay.
-  const { MailParser } = await import('mailparser');
+  const { MailParser } = await (mailparser ??= import('mailparser'));
   return new Promise((resolve, reject) => {
     const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
     let attachments = 0;
