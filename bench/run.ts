@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
   },
 });
 const QUICK = args.quick;
-const MAILS = Number(args.mails ?? (QUICK ? 100 : 1000));
+const MAILS = Number(args.mails ?? (QUICK ? 100 : 3000));
 const SIZE_LABELS = (args.sizes ?? (QUICK ? '2' : '2,20')).split(',');
 const CONNECTIONS = [1, 8, 32];
 const SENDERS = [[1, 150], [8, 300]] as const; // senders, target mails/s (issue 14)
@@ -41,7 +41,7 @@ const SENDERS = [[1, 150], [8, 300]] as const; // senders, target mails/s (issue
 const CELL_SECONDS = QUICK ? 5 : 30;
 /** The same for one connection per mail: ~9 mails/s per sender while smtp-server waits 100 ms before each greeting. */
 const PER_MAIL_SECONDS = QUICK ? 2 : 10;
-const IMPORT_MAILS = QUICK ? 300 : Math.max(3000, MAILS * 3);
+const IMPORT_MAILS = QUICK ? 300 : Math.max(3000, MAILS);
 const BIG_MAIL_MIB = QUICK ? 2 : 25;
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = `unmacro_bench_${process.pid}`;
