@@ -220,3 +220,24 @@ test('content the database rejects, whatever it is, is stored as invalid with th
     await db.pool.query('DROP TRIGGER reject_value ON chat_messages; DROP FUNCTION reject_value()');
   }
 });
+
+// Migration 007: chat lines carry no foreign key (its per-row check was a third of storing a
+// 20 KB mail); a statement-level trigger deletes them with their event, from any session.
+test('deleting an event deletes its chat lines, whatever the search_path of the session that deletes', async () => {
+  const values = sessionEndValues({ LSID: 'C4A7E0000000000000000000000000C4', SESSION_CHAT: chat(6) });
+  const result = await ingest(await sessionEndMail(values, { messageId: '<cascade@support.example.com>' }));
+  assert.equal(result.status, 'extracted');
+  const { id: eventId } = await one<{ id: string }>('SELECT id FROM events WHERE mail_id = $1', [result.id]);
+  const lines = async () => (await one<{ n: number }>('SELECT count(*)::int AS n FROM chat_messages WHERE event_id = $1', [eventId])).n;
+  assert.equal(await lines(), 6);
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL search_path TO pg_catalog');
+    await client.query(`DELETE FROM ${db.schema}.events WHERE id = $1`, [eventId]);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  assert.equal(await lines(), 0);
+});
