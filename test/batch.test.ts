@@ -3,12 +3,14 @@
 // must not fail its neighbours; a COMMIT that fails stores none of them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { CHAT_LINES_PER_STATEMENT } from '../src/db/events.js';
 import { migrate } from '../src/db/migrate.js';
 import type { Database } from '../src/db/pool.js';
 import { StorageUnavailableError } from '../src/errors.js';
 import { LARGE_MAIL_BYTES } from '../src/pipeline/batch.js';
 import { loadCatalog, type TemplateCatalog } from '../src/pipeline/catalog.js';
 import { analyse, createMailWriter, type StoreRequest } from '../src/pipeline/ingest.js';
+import { reprocess } from '../src/pipeline/reprocess.js';
 import { startDaemon } from '../src/daemon.js';
 import { addTemplate } from '../src/registry.js';
 import { createTestDatabase, testLogger, type TestDatabase } from './support/database.js';
@@ -36,8 +38,8 @@ function values(lsid: string, customer: string) {
   return sessionEndValues({ LSID: lsid, CUSTOMER_NAME: customer });
 }
 
-async function request(lsid: string, customer: string, chatLines?: number): Promise<StoreRequest> {
-  const v = chatLines === undefined ? values(lsid, customer) : { ...values(lsid, customer), SESSION_CHAT: chat(chatLines) };
+async function request(lsid: string, customer: string, chatLines?: number | string): Promise<StoreRequest> {
+  const v = chatLines === undefined ? values(lsid, customer) : { ...values(lsid, customer), SESSION_CHAT: typeof chatLines === 'string' ? chatLines : chat(chatLines) };
   const raw = await compose({ subject: render(sessionEnd.subject, v), text: render(sessionEnd.body, v), messageId: `<${lsid}@support.example.com>` });
   const analysis = await analyse(raw, ['unmacro@example.com'], catalog.current());
   return { mail: { raw, mailFrom: null, rcptTo: ['unmacro@example.com'], remoteAddress: '127.0.0.1', receivedAt: new Date() }, analysis, options: {} };
@@ -143,6 +145,59 @@ test('a large mail goes in a lane of its own: the small mails that arrive with i
   assert.deepEqual(results.map((r) => r.status), ['extracted', 'extracted', 'extracted', 'extracted']);
   const { rows } = await db.pool.query(`SELECT s.chat_lines FROM session_end s WHERE s.lsid = $1`, [lsid('9', 0)]);
   assert.equal(rows[0]?.chat_lines, 25_000);
+});
+
+/** The chat lines stored for the mail of `lsid`: how many, and whether their seq runs 1..n without a gap. */
+async function chatOf(lsid: string): Promise<{ lines: number; contiguous: boolean; counted: number | null }> {
+  const { rows } = await db.pool.query(
+    `SELECT count(c.*)::int AS lines, count(DISTINCT c.seq) = count(c.*) AND coalesce(max(c.seq), 0) = count(c.*) AS contiguous, s.chat_lines AS counted
+       FROM events e JOIN session_end s ON s.event_id = e.id LEFT JOIN chat_messages c ON c.event_id = e.id
+      WHERE e.lsid = $1 GROUP BY s.chat_lines`,
+    [lsid],
+  );
+  return rows[0] ?? { lines: 0, contiguous: true, counted: null };
+}
+
+test('a chat too long for one statement: its lines follow in statements of their own, in the same transaction', async () => {
+  const lines = CHAT_LINES_PER_STATEMENT + 3;
+  const { db: countingDb, statements } = counting();
+  const writer = createMailWriter(countingDb, { inFlight: 1 });
+  const long = await request(lsid('7', 0), 'Customer 0', lines);
+  assert.ok(long.mail.raw.length < LARGE_MAIL_BYTES, 'small enough to share a batch');
+  assert.equal((await writer.write(long)).status, 'extracted');
+  assert.deepEqual(statements, ['BEGIN', 'WITH ids', 'INSERT INTO', 'INSERT INTO', 'COMMIT']);
+  assert.deepEqual(await chatOf(lsid('7', 0)), { lines, contiguous: true, counted: lines });
+
+  // Refused as one batch (the same delivery twice), then mail by mail: the first with all its lines, the second a duplicate.
+  const again = await request(lsid('7', 1), 'Customer 1', lines);
+  const results = await Promise.all([long, again, again].map((r) => writer.write(r)));
+  assert.deepEqual(results.map((r) => r.status), ['duplicate', 'extracted', 'duplicate']);
+  assert.deepEqual(await chatOf(lsid('7', 0)), { lines, contiguous: true, counted: lines });
+  assert.deepEqual(await chatOf(lsid('7', 1)), { lines, contiguous: true, counted: lines });
+});
+
+test('a long chat whose later lines the database refuses: none of the mail\'s rows stay but the raw mail, which reprocessing stores whole', async () => {
+  const lines = CHAT_LINES_PER_STATEMENT + 2;
+  const poisoned = `${chat(lines - 1)}\n15:59:59 John: poison line`;
+  const writer = createMailWriter(db, { inFlight: 1 });
+  await db.pool.query(`CREATE FUNCTION chat_reject() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN RAISE EXCEPTION 'line rejected' USING ERRCODE = '22023'; END $$`);
+  await db.pool.query(`CREATE TRIGGER chat_reject BEFORE INSERT ON chat_messages FOR EACH ROW WHEN (NEW.body = 'poison line') EXECUTE FUNCTION chat_reject()`);
+  try {
+    assert.equal((await writer.write(await request(lsid('8', 0), 'Customer 0', poisoned))).status, 'invalid');
+  } finally {
+    await db.pool.query('DROP TRIGGER chat_reject ON chat_messages; DROP FUNCTION chat_reject()');
+  }
+  const [stored] = await statusOf(lsid('8', 0));
+  assert.match(String(stored?.detail), /line rejected \(SQLSTATE 22023\)/);
+  assert.deepEqual(await chatOf(lsid('8', 0)), { lines: 0, contiguous: true, counted: null });
+  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM chat_messages c LEFT JOIN events e ON e.id = c.event_id WHERE e.id IS NULL`);
+  assert.equal(rows[0].n, 0);
+
+  // Every invalid mail of this file is reprocessed (the triggers are gone), this one among them.
+  await reprocess(db, catalog.current(), { statuses: ['invalid'], dryRun: false });
+  assert.equal((await statusOf(lsid('8', 0)))[0]?.status, 'extracted');
+  assert.deepEqual(await chatOf(lsid('8', 0)), { lines, contiguous: true, counted: lines });
 });
 
 test('a mail whose own statement fails for availability gets 451 alone; the others in its transaction are stored', async () => {

@@ -57,7 +57,7 @@ export function dedupKey(scope: string, values: Readonly<Record<string, string |
  * inserts nothing: the unique index decides, so two daemons cannot both insert it.
  */
 function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, key = $(e.dedupKey)): string {
-  const chat = e.chat;
+  const chat = chatInStatement(e) ? e.chat : [];
   const answers = e.surveyAnswers;
   const recordings = e.recordings;
   const labels = e.labels;
@@ -93,6 +93,44 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
 }
 
 /**
+ * Most chat lines written by one statement. A longer chat (a session of hours: a 25 MiB mail has
+ * ~430,000 lines) goes in statements of this many lines after its event's own, in the same
+ * transaction: one statement would carry them all at once as one parameter, and pg builds each
+ * statement's message in memory (several copies of it while it grows).
+ */
+export const CHAT_LINES_PER_STATEMENT = 10_000;
+
+/** Whether the event's own statement writes its chat lines (else `insertLongChat` does, after it). */
+export function chatInStatement(e: EventRows): boolean {
+  return e.chat.length <= CHAT_LINES_PER_STATEMENT;
+}
+
+/** A chat line as the JSON row that `json_to_recordset` reads. */
+export function chatRow(c: EventRows['chat'][number]) {
+  return { seq: c.seq, sent_at_text: c.sentAtText, speaker: c.speaker, body: c.body };
+}
+
+/**
+ * Writes the chat lines of a chat too long for its event's statement (see `chatInStatement`), in
+ * statements of CHAT_LINES_PER_STATEMENT lines, for the event of mail `mailId` (none when that
+ * mail has no event, e.g. an identical event was already stored). Nothing for a chat the event's
+ * statement wrote. Call it in the transaction of the event's statement.
+ */
+export async function insertLongChat(client: pg.PoolClient, schema: string, mailId: string, e: EventRows): Promise<void> {
+  if (chatInStatement(e)) return;
+  for (let at = 0; at < e.chat.length; at += CHAT_LINES_PER_STATEMENT) {
+    const rows = e.chat.slice(at, at + CHAT_LINES_PER_STATEMENT).map(chatRow);
+    await client.query(
+      `INSERT INTO ${schema}.chat_messages (event_id, seq, sent_at_text, speaker, body)
+       SELECT event.id, c.seq, c.sent_at_text, c.speaker, c.body
+         FROM ${schema}.events event, json_to_recordset($2) AS c(seq int, sent_at_text text, speaker text, body text)
+        WHERE event.mail_id = $1`,
+      [mailId, JSON.stringify(rows)],
+    );
+  }
+}
+
+/**
  * The CTE that writes the event's row of its typed relation (same transaction as the event, so
  * reprocessing replaces both together): the event's values with the typed columns laid over them,
  * each already fitted to its column; `jsonb_populate_record` casts each to its column's type.
@@ -112,14 +150,15 @@ function typedCte(schema: string, e: EventRows, origin: EventOrigin, $: Param, v
 }
 
 /**
- * Stores a matched mail in ONE statement (so one transaction, and one round trip): its event and
- * children, then its message row, whose status says `duplicate` when an identical event was
- * already stored (the unique index on the dedup key decides). When the same delivery is already
- * stored, nothing is written and `messageId` is undefined; `known` is that delivery, when seen.
- * `prepared` names the statement (only where each connection is its own session).
+ * Stores a matched mail in ONE statement (one round trip): its event and children, then its
+ * message row, whose status says `duplicate` when an identical event was already stored (the
+ * unique index on the dedup key decides); a chat too long for one statement follows in statements
+ * of its own (`insertLongChat`), so `client` must be in a transaction. When the same delivery is
+ * already stored, nothing is written and `messageId` is undefined; `known` is that delivery, when
+ * seen. `prepared` names the statement (only where each connection is its own session).
  */
 export async function insertMatchedMail(
-  db: pg.Pool | pg.PoolClient,
+  client: pg.PoolClient,
   schema: string,
   message: NewMessage,
   event: EventRows,
@@ -147,15 +186,17 @@ export async function insertMatchedMail(
   SELECT (SELECT id FROM message) AS "messageId", (SELECT status FROM message) AS status, (SELECT id FROM known) AS known`;
   // One name per typed relation: the statement's text differs with it.
   const query = prepared ? { name: `unmacro-store-${schema}-${event.typedRow?.table ?? 'none'}`, text: sql, values } : { text: sql, values };
-  const { rows } = await db.query<{ messageId: string | null; status: string | null; known: string | null }>(query);
+  const { rows } = await client.query<{ messageId: string | null; status: string | null; known: string | null }>(query);
+  if (rows[0]?.messageId) await insertLongChat(client, schema, rows[0].messageId, event);
   return { messageId: rows[0]?.messageId ?? undefined, status: rows[0]?.status ?? undefined, known: rows[0]?.known ?? undefined };
 }
 
-/** Inserts the event of a stored mail (for reprocessing); resolves with undefined when an identical event exists. */
+/** Inserts the event of a stored mail (for reprocessing, in a transaction); resolves with undefined when an identical event exists. */
 export async function insertEmailEvent(client: pg.PoolClient, schema: string, mailId: string, event: EventRows, origin: EventOrigin): Promise<string | undefined> {
   const { values, $ } = parameters();
   const sql = `WITH mail AS (SELECT ${$(mailId)}::bigint AS id),${eventCtes(schema, event, origin, $)} SELECT id FROM event`;
   const { rows } = await client.query<{ id: string }>(sql, values);
+  if (rows[0]) await insertLongChat(client, schema, mailId, event);
   return rows[0]?.id;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { EventOrigin, EventRows, TypedTable } from './events.js';
+import { chatInStatement, chatRow, insertLongChat, type EventOrigin, type EventRows, type TypedTable } from './events.js';
 import { text, type NewMessage } from './messages.js';
 
 /** One mail of a batch: its message row and, when it matched, its event. */
@@ -12,7 +12,9 @@ export interface MailRows {
 /**
  * Stores a batch of new mails in ONE statement, whatever their number: one INSERT per table, its
  * rows from one JSON parameter (`json_to_recordset`), the raw bytes as binary parameters. As one
- * statement it is one transaction even without BEGIN, and one round trip.
+ * statement it is one transaction even without BEGIN, and one round trip. Only a chat too long for
+ * one statement (see `chatInStatement`) follows in statements of its own, and then the batch is
+ * one transaction with BEGIN.
  *
  * There is no ON CONFLICT: a delivery already stored, an identical event or a value the database
  * refuses makes the whole statement fail, and nothing of it is stored. The caller then writes the
@@ -21,6 +23,21 @@ export interface MailRows {
  * embedded database, whose connections share one session).
  */
 export async function insertMails(client: pg.PoolClient, schema: string, mails: readonly MailRows[], prepared = false): Promise<string[]> {
+  if (mails.every((m) => !m.event || chatInStatement(m.event.rows))) return insertStatement(client, schema, mails, prepared);
+  await client.query('BEGIN');
+  try {
+    const ids = await insertStatement(client, schema, mails, prepared);
+    for (const [i, m] of mails.entries()) if (m.event) await insertLongChat(client, schema, ids[i] as string, m.event.rows);
+    await client.query('COMMIT');
+    return ids;
+  } catch (err) {
+    // The caller goes by this error (refused, or connection lost); a lost connection fails the ROLLBACK too.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function insertStatement(client: pg.PoolClient, schema: string, mails: readonly MailRows[], prepared: boolean): Promise<string[]> {
   const values: unknown[] = [mails.length];
   const param = (value: unknown) => `$${values.push(value)}`;
   const json = (rows: readonly object[]) => param(JSON.stringify(rows));
@@ -80,7 +97,7 @@ export async function insertMails(client: pg.PoolClient, schema: string, mails: 
       FROM json_to_recordset(${json(rows)}) AS c(i int, ${columns}) JOIN ids USING (i) JOIN event ON event.mail_id = ids.mail_id
   )`);
     };
-    child('chat', 'chat_messages', 'seq int, sent_at_text text, speaker text, body text', children((e) => e.chat.map((c) => ({ seq: c.seq, sent_at_text: c.sentAtText, speaker: c.speaker, body: c.body }))));
+    child('chat', 'chat_messages', 'seq int, sent_at_text text, speaker text, body text', children((e) => (chatInStatement(e) ? e.chat.map(chatRow) : [])));
     child('answers', 'survey_answers', 'survey text, seq int, question text, answer text', children((e) => e.surveyAnswers));
     child('recordings', 'recordings', 'kind text, seq int, url text', children((e) => e.recordings));
     child('labels', 'event_labels', 'section text, seq int, label text, value text', children((e) => e.labels));
