@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { updateJsonString } from '../hashing.js';
 import { messageInsert, parameters, text, type NewMessage, type Param } from './messages.js';
 
 /** The typed relations written at ingest, one per email event. */
@@ -29,7 +30,7 @@ export interface EventRows {
   readonly detail: string | null;
   /** Identifies an identical event from another mail; null when there is no LSID to tie it to a session. */
   readonly dedupKey: Buffer | null;
-  readonly chat: readonly { seq: number; sentAtText: string | null; speaker: string | null; body: string }[];
+  readonly chat: readonly { seq: number; timeText: string; speaker: string | null; body: string }[];
   readonly surveyAnswers: readonly { survey: 'customer' | 'representative'; seq: number; question: string; answer: string | null }[];
   readonly recordings: readonly { kind: 'screen_sharing' | 'command_shell'; seq: number; url: string }[];
   readonly labels: readonly { section: 'session_summary' | 'system_information'; seq: number; label: string; value: string | null }[];
@@ -47,8 +48,15 @@ export interface EventOrigin {
  * for mail, `http` for HTTP posts) and every value, in key order.
  */
 export function dedupKey(scope: string, values: Readonly<Record<string, string | null>>): Buffer {
-  const canonical = JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
-  return createHash('sha256').update(scope).update('\0').update(canonical).digest();
+  // The digest of `scope \0 JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]))`,
+  // without that copy of every value (a long chat is tens of megabytes).
+  const hash = createHash('sha256').update(scope).update('\0[');
+  Object.keys(values).sort().forEach((k, i) => {
+    const value = values[k] ?? null;
+    hash.update(`${i > 0 ? ',' : ''}[${JSON.stringify(k)},`);
+    (value === null ? hash.update('null') : updateJsonString(hash, value)).update(']');
+  });
+  return hash.update(']').digest();
 }
 
 /**
@@ -75,7 +83,7 @@ function eventCtes(schema: string, e: EventRows, origin: EventOrigin, $: Param, 
     RETURNING id
   ),${typedCte(schema, e, origin, $, values)} chat AS (
     INSERT INTO ${schema}.chat_messages (event_id, seq, sent_at_text, speaker, body)
-    SELECT event.id, u.* FROM event, unnest(${$(chat.map((c) => c.seq))}::int[], ${$(chat.map((c) => c.sentAtText))}::text[],
+    SELECT event.id, u.* FROM event, unnest(${$(chat.map((c) => c.seq))}::int[], ${$(chat.map((c) => c.timeText))}::text[],
                                            ${$(chat.map((c) => c.speaker))}::text[], ${$(chat.map((c) => c.body))}::text[]) u
   ), answers AS (
     INSERT INTO ${schema}.survey_answers (event_id, survey, seq, question, answer)
@@ -107,7 +115,7 @@ export function chatInStatement(e: EventRows): boolean {
 
 /** A chat line as the JSON row that `json_to_recordset` reads. */
 export function chatRow(c: EventRows['chat'][number]) {
-  return { seq: c.seq, sent_at_text: c.sentAtText, speaker: c.speaker, body: c.body };
+  return { seq: c.seq, sent_at_text: c.timeText, speaker: c.speaker, body: c.body };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { columnName, type MatchFound } from '../engine/index.js';
+import { columnName, type ChatLine, type MatchFound } from '../engine/index.js';
 import { dedupKey, type EventRows, type TypedTable } from '../db/events.js';
 import { text } from '../db/messages.js';
 import { Misfits } from './fit.js';
@@ -78,12 +78,7 @@ export function eventRows(match: MatchFound): EventRows & { readonly refused: st
     typedRow,
     detail: misfits.detail(),
     dedupKey: lsid ? dedupKey(match.template.event, values) : null,
-    chat: (typed.session_chat?.recognised ? typed.session_chat.lines : []).map((l) => ({
-      seq: l.seq,
-      sentAtText: l.timeText ? text(l.timeText) : null,
-      speaker: l.speaker === null ? null : text(l.speaker),
-      body: text(l.body),
-    })),
+    chat: (typed.session_chat?.recognised ? typed.session_chat.lines : []).map(fittedLine),
     surveyAnswers: [
       ...(typed.customer_exit_survey?.recognised ? typed.customer_exit_survey.answers : []).map((a) => ({ survey: 'customer' as const, ...a })),
       ...(typed.representative_exit_survey?.recognised ? typed.representative_exit_survey.answers : []).map((a) => ({ survey: 'representative' as const, ...a })),
@@ -97,6 +92,12 @@ export function eventRows(match: MatchFound): EventRows & { readonly refused: st
       ...(typed.system_information?.recognised ? typed.system_information.pairs : []).map((p, i) => ({ section: 'system_information' as const, seq: i + 1, ...p })),
     ].map((l) => ({ section: l.section, seq: l.seq, label: text(l.label), value: l.value === '' ? null : text(l.value) })),
   };
+}
+
+/** A chat line whose text fits its columns: the engine's own object when it already does (a long chat has hundreds of thousands). */
+function fittedLine(l: ChatLine): ChatLine {
+  const [timeText, speaker, body] = [text(l.timeText), l.speaker === null ? null : text(l.speaker), text(l.body)];
+  return timeText === l.timeText && speaker === l.speaker && body === l.body ? l : { seq: l.seq, timeText, speaker, body };
 }
 
 /** Chat-line counts for `session_end` (NULL when the chat's layout was not recognised, 0 without a chat). */

@@ -1,6 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { AttachmentStream, MessageText } from 'mailparser';
 import { htmlToText } from '../engine/index.js';
+import { updateInSlices } from '../hashing.js';
 
 /** What the pipeline needs of a mail's MIME content. */
 export interface ParsedMail {
@@ -70,20 +71,4 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     });
     parser.end(raw);
   });
-}
-
-/** Characters hashed at a time: the hash of a whole string first encodes all of it as one UTF-8 copy. */
-const HASH_SLICE_CHARS = 1024 * 1024;
-
-/** `hash.update(text)` without the UTF-8 copy of all of `text`: the same digest, a slice at a time. */
-function updateInSlices(hash: Hash, text: string): Hash {
-  for (let at = 0; at < text.length; ) {
-    let end = Math.min(text.length, at + HASH_SLICE_CHARS);
-    // A surrogate pair split between slices would encode as two U+FFFD: keep pairs whole.
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += 1;
-    hash.update(text.slice(at, end));
-    at = end;
-  }
-  return hash;
 }

@@ -32,27 +32,25 @@ const SPEAKER = /^([^:\n]{1,80}?): ?/;
 
 /** Splits a chat transcript into messages (see the module comment for the accepted layout). */
 export function parseChat(text: string): ParsedChat {
-  const lines: ChatLine[] = [];
-  let current: { timeText: string; speaker: string | null; body: string } | null = null;
-  const flush = (): void => {
-    if (current) lines.push({ seq: lines.length + 1, ...current });
-  };
+  // One object per message, made once (a long transcript has hundreds of thousands): continuation lines extend its body.
+  const lines: { seq: number; timeText: string; speaker: string | null; body: string }[] = [];
+  let current: (typeof lines)[number] | undefined;
   for (const line of text.split('\n')) {
     const time = TIME.exec(line);
     if (time) {
-      flush();
       const rest = line.slice(time[0].length);
       const speaker = SPEAKER.exec(rest);
+      const seq = lines.length + 1;
       // "has joined the session." has no colon: a system line without a speaker.
       current = speaker
-        ? { timeText: time[1]!, speaker: speaker[1]!.trim(), body: rest.slice(speaker[0].length) }
-        : { timeText: time[1]!, speaker: null, body: rest };
+        ? { seq, timeText: time[1]!, speaker: speaker[1]!.trim(), body: rest.slice(speaker[0].length) }
+        : { seq, timeText: time[1]!, speaker: null, body: rest };
+      lines.push(current);
     } else if (current) {
       current.body += `\n${line}`;
     } else if (line.trim() !== '') {
       return { text, recognised: false, lines: [] };
     }
   }
-  flush();
   return { text, recognised: lines.length > 0, lines };
 }
