@@ -26,9 +26,28 @@ export function updateInSlices(hash: Hash, text: string): Hash {
   return hash;
 }
 
-/** `hash.update(JSON.stringify(text))`, a slice at a time (JSON escapes each character on its own, pairs kept whole). */
-export function updateJsonString(hash: Hash, text: string): Hash {
-  hash.update('"');
-  for (const slice of slices(text)) hash.update(JSON.stringify(slice).slice(1, -1));
-  return hash.update('"');
+/**
+ * `hash.update(JSON.stringify(value))` for the values of one JSON text, in order: short ones are
+ * gathered and hashed together (an update per value costs more than the hashing), a long one a
+ * slice at a time (JSON escapes each character on its own; surrogate pairs are kept whole).
+ */
+export function jsonHasher(hash: Hash): { raw(json: string): void; string(text: string): void; digest(): Buffer } {
+  let pending = '';
+  return {
+    raw(json) {
+      pending += json;
+    },
+    string(text) {
+      if (text.length < SLICE_CHARS) {
+        pending += JSON.stringify(text);
+        return;
+      }
+      hash.update(`${pending}"`);
+      pending = '"';
+      for (const slice of slices(text)) hash.update(JSON.stringify(slice).slice(1, -1));
+    },
+    digest() {
+      return hash.update(pending).digest();
+    },
+  };
 }

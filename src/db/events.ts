@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { updateJsonString } from '../hashing.js';
+import { jsonHasher } from '../hashing.js';
 import { messageInsert, parameters, text, type NewMessage, type Param } from './messages.js';
 
 /** The typed relations written at ingest, one per email event. */
@@ -50,13 +50,17 @@ export interface EventOrigin {
 export function dedupKey(scope: string, values: Readonly<Record<string, string | null>>): Buffer {
   // The digest of `scope \0 JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]))`,
   // without that copy of every value (a long chat is tens of megabytes).
-  const hash = createHash('sha256').update(scope).update('\0[');
+  const json = jsonHasher(createHash('sha256').update(scope).update('\0'));
+  json.raw('[');
   Object.keys(values).sort().forEach((k, i) => {
     const value = values[k] ?? null;
-    hash.update(`${i > 0 ? ',' : ''}[${JSON.stringify(k)},`);
-    (value === null ? hash.update('null') : updateJsonString(hash, value)).update(']');
+    json.raw(`${i > 0 ? ',' : ''}[${JSON.stringify(k)},`);
+    if (value === null) json.raw('null');
+    else json.string(value);
+    json.raw(']');
   });
-  return hash.update(']').digest();
+  json.raw(']');
+  return json.digest();
 }
 
 /**
