@@ -94,9 +94,6 @@ const AMBIGUOUS: Readonly<Record<string, readonly Meaning[]>> = {
   ],
 };
 
-/** Every abbreviation the parser knows, unique or not (for documentation and tests). */
-export const KNOWN_ABBREVIATIONS: readonly string[] = Object.freeze([...Object.keys(UNIQUE), ...Object.keys(AMBIGUOUS)]);
-
 const MAX_OFFSET_MINUTES = 18 * 60;
 const JANUARY = Date.UTC(2024, 0, 15);
 
