@@ -188,8 +188,9 @@ function outcome(status: MessageStatus, detail: string): MessageOutcome {
 }
 
 /**
- * Writes one mail: every row of it in ONE statement (so one transaction). Only a second delivery
- * of a stored mail takes a statement of its own, to record it as a duplicate of the first.
+ * Writes one mail in the caller's transaction: every row of it in ONE statement (a chat too long
+ * for one follows in statements of its own). Only a second delivery of a stored mail takes a
+ * statement of its own, to record it as a duplicate of the first.
  */
 async function store(
   db: pg.PoolClient,
@@ -200,13 +201,12 @@ async function store(
   options: IngestOptions,
 ): Promise<Stored> {
   const message = newMessage(mail, a);
-  const { event } = a;
-  const origin = eventOrigin(mail.receivedAt, a);
+  const event = eventOf(mail.receivedAt, a);
   let id: string | undefined;
   let status: MessageStatus = a.outcome.status;
   let known: string | undefined;
-  if (event && origin) {
-    const written = await insertMatchedMail(db, schema, message, event, origin, prepared);
+  if (event) {
+    const written = await insertMatchedMail(db, schema, message, event.rows, event.origin, prepared);
     id = written.messageId;
     status = (written.status as MessageStatus | undefined) ?? status;
     known = written.known;
